@@ -1,0 +1,71 @@
+#include "common/log.hpp"
+
+#include <cstdio>
+#include <utility>
+
+namespace common {
+namespace {
+
+std::mutex& sink_mutex() {
+  static std::mutex m;
+  return m;
+}
+
+void default_sink(LogLevel level, std::string_view message) {
+  if (level < LogLevel::warning) return;
+  std::fprintf(stderr, "[%.*s] %.*s\n", static_cast<int>(to_string(level).size()),
+               to_string(level).data(), static_cast<int>(message.size()), message.data());
+}
+
+LogSink& sink() {
+  static LogSink s = default_sink;
+  return s;
+}
+
+}  // namespace
+
+std::string_view to_string(LogLevel level) {
+  switch (level) {
+    case LogLevel::debug: return "debug";
+    case LogLevel::info: return "info";
+    case LogLevel::warning: return "warning";
+    case LogLevel::error: return "error";
+  }
+  return "?";
+}
+
+void log(LogLevel level, std::string_view message) {
+  std::lock_guard lock(sink_mutex());
+  sink()(level, message);
+}
+
+LogSink set_log_sink(LogSink new_sink) {
+  std::lock_guard lock(sink_mutex());
+  LogSink old = std::exchange(sink(), new_sink ? std::move(new_sink) : LogSink(default_sink));
+  return old;
+}
+
+CapturedLog::CapturedLog() {
+  previous_ = set_log_sink([this](LogLevel level, std::string_view message) {
+    std::lock_guard lock(mutex_);
+    entries_.push_back({level, std::string(message)});
+  });
+}
+
+CapturedLog::~CapturedLog() { set_log_sink(std::move(previous_)); }
+
+std::vector<CapturedLog::Entry> CapturedLog::entries() const {
+  std::lock_guard lock(mutex_);
+  return entries_;
+}
+
+std::vector<std::string> CapturedLog::messages(LogLevel at_least) const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::string> out;
+  for (const auto& e : entries_) {
+    if (e.level >= at_least) out.push_back(e.message);
+  }
+  return out;
+}
+
+}  // namespace common

@@ -1,0 +1,49 @@
+// The logging hook: every chapter reports through common::log, and tests swap the sink to
+// read what was reported. Tornado logs to the "tornado.application" logger; this is ours.
+#pragma once
+
+#include <functional>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace common {
+
+enum class LogLevel { debug, info, warning, error };
+
+std::string_view to_string(LogLevel level);
+
+using LogSink = std::function<void(LogLevel, std::string_view message)>;
+
+/// Sends one message to the current sink (by default: warnings and errors to stderr).
+/// Safe from any thread; the sink runs under a lock, so it must not log itself.
+void log(LogLevel level, std::string_view message);
+
+/// Replaces the sink and returns the previous one; an empty sink restores the default.
+LogSink set_log_sink(LogSink sink);
+
+/// Captures every message logged while it is alive (for tests), then restores the old sink.
+class CapturedLog {
+ public:
+  struct Entry {
+    LogLevel level;
+    std::string message;
+  };
+
+  CapturedLog();
+  ~CapturedLog();
+  CapturedLog(const CapturedLog&) = delete;
+  CapturedLog& operator=(const CapturedLog&) = delete;
+
+  std::vector<Entry> entries() const;
+  /// Just the messages at `level` or above, in order.
+  std::vector<std::string> messages(LogLevel at_least = LogLevel::debug) const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<Entry> entries_;
+  LogSink previous_;
+};
+
+}  // namespace common

@@ -1,0 +1,29 @@
+// Test helper: run a chapter's demo and its Tornado twin and compare what they print.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace common::testing {
+
+struct ProcessResult {
+  int exit_status = -1;  ///< as returned by the shell: 0 means success
+  std::string output;    ///< standard output only
+};
+
+/// Runs `command` through /bin/sh and captures its standard output.
+ProcessResult run_command(const std::string& command);
+
+/// Splits text into lines (a final newline does not make an empty last line).
+std::vector<std::string> lines_of(const std::string& text);
+
+/// The first Python interpreter that can `import tornado`: Debian's python3-tornado installs
+/// for /usr/bin/python3, which need not be the first python3 on PATH (pyenv, venvs).
+/// Empty if there is none.
+std::string find_tornado_python();
+
+/// Runs the demo binary named by $TUTORIAL_DEMO and the twin script named by $TUTORIAL_TWIN
+/// (meson's test() sets both) and asserts, with gtest, that they print the same lines.
+void expect_demo_matches_twin();
+
+}  // namespace common::testing
