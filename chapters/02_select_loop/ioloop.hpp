@@ -1,0 +1,133 @@
+// Chapter 2: The select loop.
+// Adds over chapter 1: IOLoop with add_handler, update_handler, remove_handler, READ/WRITE/
+//   ERROR, start/stop, close, current(); a Poller interface with select, poll and epoll.
+// Not yet: timers (chapter 3), add_callback and a stop() from another thread (chapter 4).
+// Tornado: ioloop.py, class PollIOLoop; platform/epoll.py; the _Select shim.
+#pragma once
+
+#include <concepts>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "platform/poller.hpp"
+
+namespace ch02 {
+
+/// Anything that has a descriptor, as Tornado accepts any object with fileno().
+template <class T>
+concept FileLike = requires(const T& file) {
+  { file.fileno() } -> std::convertible_to<int>;
+};
+
+/// Tornado's PollIOLoop: one thread, one `while`, one question to the kernel per turn.
+/// Everything here is for the loop's own thread only (chapter 4 adds the one exception).
+class IOLoop {
+ public:
+  static constexpr unsigned NONE = 0;
+  static constexpr unsigned READ = Poller::READ;
+  static constexpr unsigned WRITE = Poller::WRITE;
+  /// Errors and hang-ups. Always watched: add_handler adds it to whatever you ask for.
+  static constexpr unsigned ERROR = Poller::ERROR;
+
+  using Handler = std::function<void(int fd, unsigned events)>;
+
+  /// Uses the named backend: "select", "poll", "epoll", or "default" (epoll on Linux).
+  /// The new loop becomes the thread's current loop if the thread has none (Tornado 4.5).
+  explicit IOLoop(std::string_view poller = "default");
+  explicit IOLoop(std::unique_ptr<Poller> poller);
+  virtual ~IOLoop();
+  IOLoop(const IOLoop&) = delete;
+  IOLoop& operator=(const IOLoop&) = delete;
+
+  /// The loop this thread is running, or the one made current; nullptr if none.
+  static IOLoop* current() noexcept;
+  void make_current() noexcept;
+  static void clear_current() noexcept;
+
+  /// Calls `handler(fd, events)` whenever `fd` is ready for any of `events` (plus ERROR).
+  /// Level-triggered: an fd that stays ready is reported again on every turn.
+  /// Throws std::invalid_argument for a negative fd, an fd already registered, or bits
+  /// other than READ, WRITE and ERROR; the backend may refuse an fd too (select: FD_SETSIZE).
+  void add_handler(int fd, Handler handler, unsigned events);
+
+  /// The same for any object with fileno(): the handler receives the object itself, and
+  /// close(true) calls the object's own close() if it has one. The object must outlive its
+  /// registration. Registering the object and then its raw fd is the same fd: an error.
+  template <FileLike File, std::invocable<File&, unsigned> FileHandler>
+  void add_handler(File& file, FileHandler handler, unsigned events);
+
+  /// Changes what `fd` is watched for; throws std::invalid_argument if it is not registered.
+  void update_handler(int fd, unsigned events);
+  void update_handler(const FileLike auto& file, unsigned events) {
+    update_handler(file.fileno(), events);
+  }
+
+  /// Stops watching `fd`; events already collected for it this turn are dropped. Removing
+  /// an fd that is not registered is ignored (logged at debug level), as Tornado does.
+  void remove_handler(int fd);
+  void remove_handler(const FileLike auto& file) { remove_handler(file.fileno()); }
+
+  /// Runs until stop(). Throws std::logic_error if the loop is already running or closed.
+  /// If stop() was called while the loop was idle, returns at once, having run nothing.
+  void start();
+  /// Makes start() return once the current turn is over (loop thread only, until chapter 4).
+  void stop() noexcept;
+
+  /// Releases the poller. With all_fds, also closes every registered descriptor (objects
+  /// through their own close()). Throws std::logic_error while running; a second call is a
+  /// no-op. The destructor closes an open loop without closing the fds.
+  void close(bool all_fds = false);
+
+  bool running() const noexcept { return running_; }
+  bool closed() const noexcept { return closed_; }
+  std::string_view poller_name() const noexcept { return poller_name_; }
+  std::size_t handler_count() const noexcept { return handlers_.size(); }
+
+ protected:
+  /// Called, inside the catch, for each exception that escapes a handler; the loop goes on.
+  /// `where` names what was running (e.g. "handler for fd 7"). Default: log at error level.
+  virtual void handle_callback_exception(std::string_view where, std::exception_ptr error);
+
+ private:
+  struct Entry {
+    Handler handler;
+    std::function<void()> close_file;  // empty: close(all_fds) closes the int fd itself
+  };
+
+  void add_entry(int fd, Entry entry, unsigned events);
+  void dispatch(std::span<const Event> events);
+  void run_handler(int fd, unsigned events);
+
+  std::unique_ptr<Poller> poller_;
+  std::string_view poller_name_;  // names are string literals, so this outlives the poller
+  std::unordered_map<int, Entry> handlers_;  // node-based: an entry never moves while it runs
+  // (5)'s work list: what the last poll found, dispatched one fd at a time. remove_handler
+  // clears an fd's entry here, so a handler removed mid-round is not called.
+  std::vector<Event> pending_;
+  std::size_t next_pending_ = 0;
+  // A handler may remove itself while it runs. Destroying (or moving) a function object
+  // during its own call is undefined, so removal during a round extracts the whole table
+  // node, which keeps the handler where it is, and parks it here until the round is over.
+  std::vector<std::unordered_map<int, Entry>::node_type> retired_;
+  bool running_ = false;
+  bool stopped_ = false;  // a stop() that arrived while idle: the next start() returns at once
+  bool closed_ = false;
+};
+
+template <FileLike File, std::invocable<File&, unsigned> FileHandler>
+void IOLoop::add_handler(File& file, FileHandler handler, unsigned events) {
+  Entry entry;
+  entry.handler = [&file, handler = std::move(handler)](int, unsigned ready) mutable {
+    handler(file, ready);
+  };
+  if constexpr (requires { file.close(); }) entry.close_file = [&file] { file.close(); };
+  add_entry(file.fileno(), std::move(entry), events);
+}
+
+}  // namespace ch02

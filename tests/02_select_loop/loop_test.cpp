@@ -1,0 +1,10 @@
+// Every loop spec chapter 2 has, on select, poll and epoll.
+#include "environments.hpp"
+#include "handlers_spec.hpp"
+#include "lifecycle_spec.hpp"
+
+namespace spec {
+INSTANTIATE_TYPED_TEST_SUITE_P(ch02, Handlers, ch02_tests::Loops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch02, HandlerRounds, ch02_tests::Loops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch02, Lifecycle, ch02_tests::Loops, EnvName);
+}  // namespace spec
