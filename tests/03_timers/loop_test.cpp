@@ -1,0 +1,15 @@
+// Every loop spec chapter 3 has: chapter 2's on each backend, the timer specs on each
+// backend and each clock.
+#include "environments.hpp"
+#include "handlers_spec.hpp"
+#include "lifecycle_spec.hpp"
+#include "timers_spec.hpp"
+
+namespace spec {
+INSTANTIATE_TYPED_TEST_SUITE_P(ch03, Handlers, ch03_tests::Loops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch03, HandlerRounds, ch03_tests::Loops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch03, Lifecycle, ch03_tests::Loops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch03, Timers, ch03_tests::TimedLoops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch03, VirtualTime, ch03_tests::VirtualLoops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch03, TimerHeap, ch03_tests::OneLoop, EnvName);
+}  // namespace spec
