@@ -126,7 +126,8 @@ class IOLoop {
   /// Runs until stop(). Throws std::logic_error if the loop is already running or closed.
   /// If stop() was called while the loop was idle, returns at once, having run nothing.
   void start();
-  /// Makes start() return once the current turn is over (loop thread only, until chapter 4).
+  /// Makes start() return once the current turn is over. Loop thread only (chapter 4 shows
+  /// how another thread asks for it: add_callback).
   void stop() noexcept;
 
   /// Releases the poller. With all_fds, also closes every registered descriptor (objects
