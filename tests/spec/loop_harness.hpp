@@ -148,6 +148,25 @@ class CountingLoopTest : public ::testing::Test {
   TestLoop& loop = *loop_ptr;
 };
 
+/// The fixture for specs on virtual time: `clock` is the loop's VirtualClock, which starts
+/// at 1000 s (as Tornado's own fake clock does) and moves only when told or when idle.
+template <class Env>
+class VirtualLoopTest : public ::testing::Test {
+ protected:
+  using Loop = typename Env::Loop;
+  using Clock = typename Env::VirtualClock;
+  std::shared_ptr<Clock> clock = std::make_shared<Clock>();
+  std::unique_ptr<RecordingLoop<Loop>> loop_ptr =
+      std::make_unique<RecordingLoop<Loop>>(Env::make_poller(), clock);
+  RecordingLoop<Loop>& loop = *loop_ptr;
+
+  /// The loop's time in whole seconds since the clock's epoch (1000 at the start).
+  long seconds_now() const {
+    return static_cast<long>(
+        std::chrono::duration_cast<std::chrono::seconds>(loop.time().time_since_epoch()).count());
+  }
+};
+
 /// Raises this process's descriptor limit to at least `wanted` (up to the hard limit);
 /// returns the soft limit now in force.
 inline rlim_t raise_fd_limit(rlim_t wanted) {

@@ -1,0 +1,64 @@
+// Chapter 4's demo: worker threads hand their results back to the loop with add_callback,
+// a PeriodicCallback reports progress, and a callback that throws stops nothing. Each worker
+// starts only after the ticker has reported the one before, so what is printed does not
+// depend on how the threads are scheduled. demo.py is the same program on Tornado.
+#include <chrono>
+#include <iostream>
+#include <optional>
+#include <stdexcept>
+#include <thread>
+#include <utility>
+
+#include "ioloop.hpp"
+
+using namespace ch04;
+using namespace std::chrono_literals;
+
+int main(int argc, char** argv) {
+  IOLoop loop(argc > 1 ? argv[1] : "default");
+  constexpr int workers = 3;
+  int started = 0;
+  std::optional<std::pair<int, int>> result;  // (worker, square): touched on the loop's thread only
+  std::thread worker;
+
+  auto start_worker = [&] {
+    const int n = ++started;
+    std::cout << "starting worker " << n << "\n";
+    worker = std::thread([&loop, &result, n] {
+      std::this_thread::sleep_for(5ms);  // the "work", off the loop's thread
+      const int square = n * n;
+      if (n == 2) {
+        loop.add_callback([] {
+          std::cout << "a callback from worker 2 throws\n";
+          throw std::runtime_error("worker 2 sent garbage first");
+        });
+      }
+      // The only IOLoop method another thread may call: the lambda runs on the loop's thread.
+      loop.add_callback([&result, n, square] { result = {n, square}; });
+    });
+  };
+
+  PeriodicCallback ticker(loop, [&] {
+    if (!result) return;  // nothing new since the last tick
+    const auto [n, square] = *result;
+    result.reset();
+    worker.join();
+    std::cout << "progress: worker " << n << " computed " << n << " * " << n << " = " << square
+              << "\n";
+    if (started < workers) {
+      start_worker();
+      return;
+    }
+    std::cout << "all workers done: stopping the ticker and the loop\n";
+    ticker.stop();
+    loop.stop();
+  }, 10ms);
+
+  loop.add_callback([&] {
+    std::cout << "the loop is running\n";
+    start_worker();
+    ticker.start();
+  });
+  loop.start();
+  std::cout << "the loop has stopped\n";
+}
