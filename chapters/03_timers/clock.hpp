@@ -41,6 +41,8 @@ class SteadyClock final : public Clock {
 /// Time that moves only when told to, or when the loop has nothing to do but wait for a
 /// timer: then it jumps straight to the timer's deadline instead of sleeping. Real fds still
 /// work (the loop polls them without blocking), so a test mixes sockets and hour-long timers.
+/// Two consequences: an fd that stays ready forever stops time (no timer fires until it is
+/// removed), and an fd that becomes ready only after some real time loses to any timer.
 class VirtualClock final : public Clock {
  public:
   /// Starts at an arbitrary, recognisable instant (1000 s after the clock's epoch).

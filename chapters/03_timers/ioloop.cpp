@@ -188,8 +188,11 @@ void IOLoop::stop() noexcept {
 IOLoop::Timeout IOLoop::call_at(time_point when, Callback callback) {
   if (closed_) throw std::logic_error("call_at: the IOLoop is closed");
   if (!callback) throw std::invalid_argument("call_at: the callback is empty");
-  const std::uint64_t sequence = ++timeout_counter_;
+  // Every allocation happens before anything changes, so running out of memory leaves the
+  // loop as it was: the push_back below then cannot reallocate.
+  timeouts_.reserve(timeouts_.size() + 1);
   const std::uint32_t slot = acquire_slot();
+  const std::uint64_t sequence = ++timeout_counter_;
   slots_[slot] = Slot{std::move(callback), sequence, true};
   timeouts_.push_back({when, sequence, slot});
   std::push_heap(timeouts_.begin(), timeouts_.end(), runs_later<HeapEntry, HeapEntry>);
@@ -197,10 +200,17 @@ IOLoop::Timeout IOLoop::call_at(time_point when, Callback callback) {
 }
 
 IOLoop::Timeout IOLoop::call_later(duration delay, Callback callback) {
-  // Saturate rather than overflow: "never" is the latest time the clock can name.
+  // Saturate rather than overflow (signed overflow is undefined): a delay too large for the
+  // clock means "never", one too negative means "long ago", i.e. due at the next turn.
   const time_point now = time();
-  const time_point when =
-      delay > time_point::max() - now ? time_point::max() : now + delay;
+  time_point when;
+  if (delay > duration::zero() && delay > time_point::max() - now) {
+    when = time_point::max();
+  } else if (delay < duration::zero() && now - time_point::min() < -delay) {
+    when = time_point::min();
+  } else {
+    when = now + delay;
+  }
   return call_at(when, std::move(callback));
 }
 
@@ -219,6 +229,10 @@ void IOLoop::remove_timeout(Timeout timeout) noexcept {
   // O(n)); only the callback goes now, so whatever it captured is released at once.
   if (slots_[timeout.slot_].in_heap) ++cancellations_;
   const Callback dropped = release_slot(timeout.slot_);
+  compact_if_mostly_dead();
+}
+
+void IOLoop::compact_if_mostly_dead() noexcept {
   // Most of the heap dead, and enough of it to be worth it: rebuild from the live entries.
   // The rebuild costs O(n) after at least n/2 removals, so O(1) per removal on average.
   if (cancellations_ > compaction_floor && cancellations_ > timeouts_.size() / 2) {
@@ -236,6 +250,8 @@ std::uint32_t IOLoop::acquire_slot() {
     free_slots_.pop_back();
     return slot;
   }
+  // The free list keeps room for every slot, so release_slot never allocates.
+  free_slots_.reserve(slots_.size() + 1);
   slots_.emplace_back();
   return static_cast<std::uint32_t>(slots_.size() - 1);
 }
@@ -268,6 +284,9 @@ void IOLoop::pop_due_timeouts() {
       --cancellations_;  // a tombstone reached the top: dropped for free
     }
   }
+  // Firing shrinks the live part too, so the heap may now be mostly tombstones (Tornado
+  // makes this check here, once a turn; we make it at each removal as well).
+  compact_if_mostly_dead();
 }
 
 void IOLoop::run_timeouts() {
@@ -284,7 +303,7 @@ void IOLoop::run_timeouts() {
   due_.clear();
 }
 
-void IOLoop::compact_timeouts() {
+void IOLoop::compact_timeouts() noexcept {
   std::erase_if(timeouts_, [this](const HeapEntry& entry) { return !is_live(entry); });
   std::make_heap(timeouts_.begin(), timeouts_.end(), runs_later<HeapEntry, HeapEntry>);
   cancellations_ = 0;

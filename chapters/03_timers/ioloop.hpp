@@ -179,7 +179,8 @@ class IOLoop {
   Callback release_slot(std::uint32_t slot) noexcept;
   void pop_due_timeouts();
   void run_timeouts();
-  void compact_timeouts();
+  void compact_if_mostly_dead() noexcept;
+  void compact_timeouts() noexcept;
   std::optional<time_point> nearest_deadline() const noexcept;
 
   std::unique_ptr<Poller> poller_;

@@ -94,6 +94,21 @@ TYPED_TEST_P(Timers, AddTimeoutTakesADeadlineOrADelay) {
   EXPECT_THAT(ran, ElementsAre("delay", "deadline"));
 }
 
+TYPED_TEST_P(Timers, ExtremeDelaysSaturateInsteadOfOverflowing) {
+  using duration = typename TestFixture::Loop::duration;
+  auto& loop = this->loop;
+  std::vector<std::string> ran;
+  loop.call_later(duration::max(), [&] { ran.push_back("never"); });
+  loop.call_later(duration::min(), [&] {
+    ran.push_back("long ago, so now");
+    loop.stop();
+  });
+
+  run_with_watchdog(loop);  // UBSan would flag an overflowing time_point here
+
+  EXPECT_THAT(ran, ElementsAre("long ago, so now"));
+}
+
 TYPED_TEST_P(Timers, DueTimeoutsAreChosenBeforeAnyRuns) {
   auto& loop = this->loop;
   // "now" scheduled from inside a due timeout is due, but was not chosen this turn: it runs
@@ -333,6 +348,7 @@ REGISTER_TYPED_TEST_SUITE_P(Timers, CallLaterRunsTheCallbackOnceAfterItsDelay,
                             EqualDeadlinesRunInSchedulingOrder,
                             EarlierDeadlinesRunFirstWhateverTheSchedulingOrder,
                             DeadlineInThePastRunsOnTheNextTurn, AddTimeoutTakesADeadlineOrADelay,
+                            ExtremeDelaysSaturateInsteadOfOverflowing,
                             DueTimeoutsAreChosenBeforeAnyRuns,
                             TimeoutThatReschedulesItselfForNowCannotStarveIO,
                             DueTimeoutsRunBeforeReadyHandlersOfTheSameTurn, RemovedTimeoutDoesNotRun,
@@ -472,6 +488,22 @@ TYPED_TEST_P(TimerHeap, CancelledEntriesAreDroppedWhenTheyReachTheTop) {
   EXPECT_EQ(loop.timer_stats().compactions, 0u);
 }
 
+TYPED_TEST_P(TimerHeap, FiringCanLeaveTheHeapMostlyDeadSoItIsCheckedThenToo) {
+  auto& loop = this->loop;
+  const auto now = loop.time();
+  for (int i = 0; i < 1000; ++i) loop.call_at(now - 1ms, [] {});  // due at once
+  loop.call_at(now + 30min, [] {});  // live, and ahead of the tombstones: they cannot surface
+  for (int i = 0; i < 600; ++i) loop.remove_timeout(loop.call_at(now + 1h, [] {}));
+  // 600 tombstones of 1601 entries: not yet "most of the heap".
+  EXPECT_EQ(loop.timer_stats().heap_size, 1601u);
+  loop.call_at(now, [&] { loop.stop(); });
+
+  run_with_watchdog(loop);  // 1001 fire: now 600 of 601 are dead
+
+  EXPECT_EQ(loop.timer_stats().heap_size, 1u);
+  EXPECT_EQ(loop.timer_stats().compactions, 1u);
+}
+
 TYPED_TEST_P(TimerHeap, CloseDropsTimeoutsUnrunAndReleasesTheirCallbacks) {
   auto& loop = this->loop;
   auto held = std::make_shared<int>(1);
@@ -486,6 +518,7 @@ TYPED_TEST_P(TimerHeap, CloseDropsTimeoutsUnrunAndReleasesTheirCallbacks) {
 
 REGISTER_TYPED_TEST_SUITE_P(TimerHeap, AMillionScheduleAndCancelCyclesLeaveTheHeapSmall,
                             CancelledEntriesAreDroppedWhenTheyReachTheTop,
+                            FiringCanLeaveTheHeapMostlyDeadSoItIsCheckedThenToo,
                             CloseDropsTimeoutsUnrunAndReleasesTheirCallbacks);
 
 }  // namespace spec
