@@ -345,18 +345,17 @@ std::optional<IOLoop::time_point> IOLoop::nearest_deadline() const noexcept {
 
 void IOLoop::add_callback(Callback callback) {
   if (!callback) throw std::invalid_argument("add_callback: the callback is empty");
-  bool wake = false;
-  {
-    std::lock_guard lock(callbacks_mutex_);
-    if (closing_) return;  // dropped (destroyed after the lock is released), as Tornado does
-    callbacks_.push_back(std::move(callback));
-    // The loop's own thread never needs a wake: it looks at the queue before it polls.
-    // Another thread wakes it once; more calls before step (1) takes the batch ride along.
-    if (!wake_pending_ && std::this_thread::get_id() != thread_id_.load(std::memory_order_relaxed)) {
-      wake_pending_ = wake = true;
-    }
+  std::lock_guard lock(callbacks_mutex_);
+  if (closing_) return;  // dropped, as Tornado drops it
+  callbacks_.push_back(std::move(callback));
+  // The loop's own thread never needs a wake: it looks at the queue before it polls.
+  // Another thread wakes it once; more calls before step (1) takes the batch ride along.
+  // The wake is written under the lock: close() takes it before closing the waker, so we
+  // can never write to a closed descriptor (whose number may already be someone else's).
+  if (!wake_pending_ && std::this_thread::get_id() != thread_id_.load(std::memory_order_relaxed)) {
+    wake_pending_ = true;
+    waker_.wake();
   }
-  if (wake) waker_.wake();
 }
 
 bool IOLoop::add_callback_from_signal(void (*function)(void*), void* argument) noexcept {
@@ -483,7 +482,7 @@ void IOLoop::close(bool all_fds) {
   std::vector<Callback> dropped;  // destroyed after the lock: their destructors are user code
   {
     std::lock_guard lock(callbacks_mutex_);
-    closing_ = true;
+    closing_ = true;  // from here on add_callback neither queues nor touches the waker
     dropped.swap(callbacks_);
   }
   closed_ = true;
