@@ -231,11 +231,13 @@ IOLoop::Timeout IOLoop::call_at(time_point when, Callback callback) {
 IOLoop::Timeout IOLoop::call_later(duration delay, Callback callback) {
   // Saturate rather than overflow (signed overflow is undefined): a delay too large for the
   // clock means "never", one too negative means "long ago", i.e. due at the next turn.
+  // Each bound is computed so that it cannot overflow itself (max - positive, min - negative).
   const time_point now = time();
+  const duration since_epoch = now.time_since_epoch();
   time_point when;
-  if (delay > duration::zero() && delay > time_point::max() - now) {
+  if (delay > duration::zero() && since_epoch > duration::max() - delay) {
     when = time_point::max();
-  } else if (delay < duration::zero() && now - time_point::min() < -delay) {
+  } else if (delay < duration::zero() && since_epoch < duration::min() - delay) {
     when = time_point::min();
   } else {
     when = now + delay;
@@ -527,7 +529,12 @@ void PeriodicCallback::start() {
   if (running_) return;
   running_ = true;
   next_run_ = loop_.time();
-  schedule_next();
+  try {
+    schedule_next();
+  } catch (...) {  // a closed loop refuses the timeout: then we are not running either
+    running_ = false;
+    throw;
+  }
 }
 
 void PeriodicCallback::stop() noexcept {

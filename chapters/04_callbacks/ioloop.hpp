@@ -145,6 +145,7 @@ class IOLoop {
   /// Safe inside a POSIX signal handler, where locks and allocation are forbidden: takes a
   /// plain function and argument, runs `function(argument)` on the loop's thread at the next
   /// turn. Up to signal_slots may wait; beyond that it returns false and drops the call.
+  /// Having no lock, it cannot exclude close(): uninstall the signal handler before closing.
   bool add_callback_from_signal(void (*function)(void*), void* argument = nullptr) noexcept;
 
   /// Warns (at warning level, with the duration) about any single callback, handler or
@@ -279,7 +280,8 @@ void IOLoop::add_handler(File& file, FileHandler handler, unsigned events) {
 /// grid anchored at start(): each run is planned one interval after the previous plan, not
 /// after the previous run finished, and runs missed by a slow callback or a blocked loop are
 /// skipped, not fired in a burst. The first run comes one interval after start(). Bound to
-/// its loop at construction (Tornado 4.5); it must not outlive the loop. Destroying it stops it.
+/// its loop at construction (Tornado 4.5); it must not outlive the loop. Destroying it stops it,
+/// but not from inside its own callback (the callback is running): call stop() there.
 class PeriodicCallback {
  public:
   using Callback = IOLoop::Callback;
