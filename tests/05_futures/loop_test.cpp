@@ -1,0 +1,24 @@
+// Every loop spec chapter 5 has: chapters 2 to 4's, and the Future specs.
+#include "callbacks_spec.hpp"
+#include "environments.hpp"
+#include "futures_spec.hpp"
+#include "handlers_spec.hpp"
+#include "lifecycle_spec.hpp"
+#include "timers_spec.hpp"
+
+namespace spec {
+INSTANTIATE_TYPED_TEST_SUITE_P(ch05, Handlers, ch05_tests::Loops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch05, HandlerRounds, ch05_tests::Loops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch05, Lifecycle, ch05_tests::Loops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch05, Timers, ch05_tests::TimedLoops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch05, VirtualTime, ch05_tests::VirtualLoops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch05, TimerHeap, ch05_tests::OneLoop, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch05, Callbacks, ch05_tests::Loops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch05, CallbacksAcrossThreads, ch05_tests::Loops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch05, PeriodicCallbacks, ch05_tests::OneLoop, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch05, BlockingWarning, ch05_tests::OneLoop, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch05, Futures, ch05_tests::OneLoop, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch05, LoopFutures, ch05_tests::Loops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch05, RunSyncTimeouts, ch05_tests::OneLoop, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch05, FuturesAcrossThreads, ch05_tests::Loops, EnvName);
+}  // namespace spec
