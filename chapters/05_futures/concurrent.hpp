@@ -98,7 +98,7 @@ class Future {
   void add_done_callback(DoneCallback callback) const {
     if (!callback) throw std::invalid_argument("add_done_callback: the callback is empty");
     if (state_->done) {
-      run_callback(callback);
+      run_callback(Future(*this), callback);  // a copy: the callback may destroy *this
     } else {
       state_->callbacks.push_back(std::move(callback));
     }
@@ -139,17 +139,20 @@ class Future {
   }
 
   void finish() const {
-    state_->done = true;
+    // From here on only `self` is used: a callback may destroy the handle we were called
+    // through (the state lives on in `self`).
+    const Future self = *this;
+    self.state_->done = true;
     // Taken out first: a callback may add another, which then runs at once (we are done),
     // and whatever the callbacks capture is released as soon as they have run.
-    std::vector<DoneCallback> callbacks = std::move(state_->callbacks);
-    state_->callbacks.clear();
-    for (const DoneCallback& callback : callbacks) run_callback(callback);
+    std::vector<DoneCallback> callbacks = std::move(self.state_->callbacks);
+    self.state_->callbacks.clear();
+    for (const DoneCallback& callback : callbacks) run_callback(self, callback);
   }
 
-  void run_callback(const DoneCallback& callback) const {
+  static void run_callback(const Future& self, const DoneCallback& callback) {
     try {
-      callback(*this);
+      callback(self);
     } catch (...) {
       common::log(common::LogLevel::error, "Exception in done callback " +
                                                type_name(callback) + ": " +

@@ -4,7 +4,7 @@
 //   ThreadPoolExecutor of our own.
 // Not yet: coroutines that wait on Futures (chapter 6).
 // Tornado: concurrent.py, Future and chain_future; ioloop.py, IOLoop.add_future, run_sync,
-//   run_in_executor.
+//   and run_in_executor (which Tornado added in 5.0).
 #pragma once
 
 #include <atomic>
@@ -325,6 +325,7 @@ auto IOLoop::run_sync(F func, std::optional<duration> timeout) {
   auto run = std::make_shared<Run>(Run{std::move(func), std::nullopt, true, false});
 
   add_callback([this, run] {
+    if (!run->active) return;  // that run_sync is over (an idle stop() ended it unstarted)
     Future<T> future;
     try {
       if constexpr (is_future_v<Returned>) {

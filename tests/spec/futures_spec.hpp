@@ -115,6 +115,18 @@ TYPED_TEST_P(Futures, AThrowingDoneCallbackIsReportedAndTheOthersStillRun) {
               ElementsAre(AllOf(HasSubstr("Exception in done callback"), HasSubstr("callback broke"))));
 }
 
+TYPED_TEST_P(Futures, ACallbackMayDestroyTheHandleTheFutureWasResolvedThrough) {
+  using IntFuture = typename TestFixture::template Future<int>;
+  auto handle = std::make_unique<IntFuture>();
+  std::vector<int> seen;
+  handle->add_done_callback([&](const IntFuture&) { handle.reset(); });
+  handle->add_done_callback([&](const IntFuture& f) { seen.push_back(f.result()); });
+
+  handle->set_result(4);  // the first callback destroys *handle; the second must not care
+
+  EXPECT_THAT(seen, ElementsAre(4));
+}
+
 TYPED_TEST_P(Futures, AMoveOnlyValueWorks) {
   typename TestFixture::template Future<std::unique_ptr<int>> future;
   std::unique_ptr<int> taken;
@@ -184,6 +196,7 @@ REGISTER_TYPED_TEST_SUITE_P(Futures, ANewFutureIsPendingAndReadingItsResultIsAnE
                             ANullExceptionIsRefused, DoneCallbacksRunInlineInOrderExactlyOnce,
                             ACallbackAddedToADoneFutureRunsAtOnce,
                             AThrowingDoneCallbackIsReportedAndTheOthersStillRun,
+                            ACallbackMayDestroyTheHandleTheFutureWasResolvedThrough,
                             AMoveOnlyValueWorks, CopiesShareOneStateAsPythonReferencesDo,
                             TheStateIsFreedWithItsLastHolderAndCallback,
                             VoidFuturesCarryOnlyDoneOrFailed,
@@ -310,6 +323,17 @@ TYPED_TEST_P(LoopFutures, RunSyncWithAMoveOnlyResult) {
   EXPECT_EQ(*owned, 8);
 }
 
+TYPED_TEST_P(LoopFutures, ARunSyncEndedByAnEarlierStopNeverRunsItsFunctionLater) {
+  auto& loop = this->loop;
+  int calls = 0;
+  loop.stop();  // idle: the next start() returns at once, with run_sync's starter unrun
+  EXPECT_THROW(loop.run_sync([&] { ++calls; }), std::runtime_error);
+
+  loop.run_sync([] {});  // a later run must not pick up the abandoned starter
+
+  EXPECT_EQ(calls, 0);
+}
+
 TYPED_TEST_P(LoopFutures, DestroyingALoopWithPendingFuturesRunsNothingAndLeaksNothing) {
   typename TestFixture::template Future<int> future;
   bool called = false;
@@ -333,6 +357,7 @@ REGISTER_TYPED_TEST_SUITE_P(LoopFutures, AddFutureCallsBackOnTheNextTurnNeverIns
                             RunSyncReturnsWhatTheFutureResolvesTo,
                             RunSyncTakesPlainValuesAndNothing, RunSyncRethrowsWhatFailed,
                             RunSyncRunsFuncInsideTheLoopAsItsCurrentLoop, RunSyncWithAMoveOnlyResult,
+                            ARunSyncEndedByAnEarlierStopNeverRunsItsFunctionLater,
                             DestroyingALoopWithPendingFuturesRunsNothingAndLeaksNothing);
 
 // ================================================================= run_sync's timeout
