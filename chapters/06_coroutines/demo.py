@@ -1,0 +1,94 @@
+# Chapter 6's demo on Tornado: the delayed sum three ways, then moment, a failure caught at
+# the yield, and with_timeout. Python writes generators' state machines itself, so parts 2
+# and 3 of the C++ demo (a hand-written state machine, a C++20 coroutine) are both this one
+# @gen.coroutine function here.
+from datetime import timedelta
+
+from tornado import gen
+from tornado.concurrent import Future
+from tornado.ioloop import IOLoop
+
+loop = IOLoop()
+
+
+def delayed(value, seconds):
+    future = Future()
+    IOLoop.current().call_later(seconds, lambda: future.set_result(value))
+    return future
+
+
+def sum_with_callbacks():
+    result = Future()
+    print("   asking for 1, due in 30 ms")
+
+    def on_first(a):
+        print(f"   got {a.result()}; asking for 2, due in 10 ms")
+        first = a.result()
+
+        def on_second(b):
+            print(f"   got {b.result()}; the sum is {first + b.result()}")
+            result.set_result(first + b.result())
+
+        IOLoop.current().add_future(delayed(2, 0.010), on_second)
+
+    IOLoop.current().add_future(delayed(1, 0.030), on_first)
+    return result
+
+
+@gen.coroutine
+def delayed_sum():
+    print("   asking for 1, due in 30 ms")
+    a = yield delayed(1, 0.030)
+    print(f"   got {a}; asking for 2, due in 10 ms")
+    b = yield delayed(2, 0.010)
+    print(f"   got {b}; the sum is {a + b}")
+    return a + b
+
+
+@gen.coroutine
+def take_turns(name, out):
+    for _ in range(4):
+        out.append(name)
+        yield gen.moment
+
+
+@gen.coroutine
+def both_take_turns():
+    out = []
+    a = take_turns("a", out)
+    b = take_turns("b", out)
+    yield a
+    yield b
+    print(f"   {''.join(out)}")
+
+
+@gen.coroutine
+def catch_at_the_yield():
+    lookup = Future()
+    IOLoop.current().call_later(0.005, lambda: lookup.set_exception(RuntimeError("no such user")))
+    try:
+        yield lookup
+    except RuntimeError as e:
+        print(f"   caught: {e}")
+
+
+@gen.coroutine
+def give_up_waiting():
+    try:
+        yield gen.with_timeout(timedelta(milliseconds=20), delayed("too late", 1.0))
+    except TimeoutError:
+        print("   gave up after 20 ms")
+
+
+print("1. the delayed sum with callbacks (chapter 5's way)")
+loop.run_sync(sum_with_callbacks)
+print("2. the same sum as a hand-written state machine, driven by the Runner")
+loop.run_sync(delayed_sum)
+print("3. the same sum as a C++20 coroutine")
+print(f"   run_sync returned {loop.run_sync(delayed_sum)}")
+print("4. moment: two coroutines take turns")
+loop.run_sync(both_take_turns)
+print("5. a failed Future is raised at the yield, and caught there")
+loop.run_sync(catch_at_the_yield)
+print("6. with_timeout gives up; the slow Future is not cancelled")
+loop.run_sync(give_up_waiting)

@@ -1,0 +1,27 @@
+// Every loop spec chapter 6 has: chapters 2 to 5's, and the coroutine specs.
+#include "callbacks_spec.hpp"
+#include "coroutines_spec.hpp"
+#include "environments.hpp"
+#include "futures_spec.hpp"
+#include "handlers_spec.hpp"
+#include "lifecycle_spec.hpp"
+#include "timers_spec.hpp"
+
+namespace spec {
+INSTANTIATE_TYPED_TEST_SUITE_P(ch06, Handlers, ch06_tests::Loops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch06, HandlerRounds, ch06_tests::Loops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch06, Lifecycle, ch06_tests::Loops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch06, Timers, ch06_tests::TimedLoops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch06, VirtualTime, ch06_tests::VirtualLoops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch06, TimerHeap, ch06_tests::OneLoop, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch06, Callbacks, ch06_tests::Loops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch06, CallbacksAcrossThreads, ch06_tests::Loops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch06, PeriodicCallbacks, ch06_tests::OneLoop, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch06, BlockingWarning, ch06_tests::OneLoop, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch06, Futures, ch06_tests::OneLoop, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch06, LoopFutures, ch06_tests::Loops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch06, RunSyncTimeouts, ch06_tests::OneLoop, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch06, FuturesAcrossThreads, ch06_tests::Loops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch06, Coroutines, ch06_tests::CoroutineStyles, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch06, CoroutineHelpers, ch06_tests::OneLoop, EnvName);
+}  // namespace spec
