@@ -1,0 +1,247 @@
+// A value that arrives later, and the helpers around it. Tornado: concurrent.py (Future,
+// chain_future), whose Future runs its callbacks inline when it completes; and Python's
+// concurrent.futures.ThreadPoolExecutor, which run_in_executor hands work to.
+#pragma once
+
+#include <condition_variable>
+#include <cxxabi.h>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <type_traits>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "common/log.hpp"
+
+namespace ch07 {
+
+/// A Future used against its state: read while pending, or resolved twice. asyncio's name;
+/// Tornado 4.5 left double resolution undefined (and quietly overwrote the first value).
+class InvalidStateError : public std::logic_error {
+ public:
+  using std::logic_error::logic_error;
+};
+
+/// run_sync gave up waiting. Tornado 4.5: tornado.ioloop.TimeoutError.
+class TimeoutError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Tornado's Future: pending, then done with a value or an exception, once. Callbacks added
+/// with add_done_callback run inline, inside set_result/set_exception, in the order they were
+/// added; added to a done Future, a callback runs at once. Copies share one state, as Python
+/// references to one object do; it is freed when the last copy (and callback) is gone.
+/// Not thread-safe, like Tornado's: a worker thread hands its result to the loop's thread
+/// (run_in_executor does), and the loop's thread resolves the Future.
+template <class T>
+class Future {
+  // What is stored: T, or nothing for Future<void>.
+  using Value = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
+
+ public:
+  using value_type = T;
+  using DoneCallback = std::function<void(const Future&)>;
+
+  /// A new, pending Future.
+  Future() : state_(std::make_shared<State>()) {}
+
+  bool done() const noexcept { return state_->done; }
+
+  /// The value (a reference into the shared state, so a move-only value can be moved out),
+  /// or the stored exception rethrown. Throws InvalidStateError while pending.
+  std::add_lvalue_reference_t<T> result() const {
+    check_done("result");
+    state_->observed = true;
+    if (state_->exception) std::rethrow_exception(state_->exception);
+    if constexpr (!std::is_void_v<T>) return *state_->value;
+  }
+
+  /// The stored exception, or null if it succeeded. Throws InvalidStateError while pending.
+  std::exception_ptr exception() const {
+    check_done("exception");
+    state_->observed = true;
+    return state_->exception;
+  }
+
+  void set_result(Value value) const
+    requires(!std::is_void_v<T>)
+  {
+    check_pending("set_result");
+    state_->value.emplace(std::move(value));
+    finish();
+  }
+  void set_result() const
+    requires std::is_void_v<T>
+  {
+    check_pending("set_result");
+    state_->value.emplace();
+    finish();
+  }
+  void set_exception(std::exception_ptr error) const {
+    if (!error) throw std::invalid_argument("set_exception: the exception_ptr is null");
+    check_pending("set_exception");
+    state_->exception = std::move(error);
+    finish();
+  }
+
+  /// Runs `callback(*this)` when the Future is done: now, if it already is. A callback that
+  /// throws is reported (logged) and the others still run.
+  void add_done_callback(DoneCallback callback) const {
+    if (!callback) throw std::invalid_argument("add_done_callback: the callback is empty");
+    if (state_->done) {
+      run_callback(Future(*this), callback);  // a copy: the callback may destroy *this
+    } else {
+      state_->callbacks.push_back(std::move(callback));
+    }
+  }
+
+  /// True if both handles share one state (Python's `is`).
+  bool same_as(const Future& other) const noexcept { return state_ == other.state_; }
+
+ private:
+  struct State {
+    bool done = false;
+    bool observed = false;
+    std::optional<Value> value;
+    std::exception_ptr exception;
+    std::vector<DoneCallback> callbacks;
+
+    State() = default;
+    State(const State&) = delete;
+    State& operator=(const State&) = delete;
+    ~State() {
+      // Tornado logs a failure nobody looked at when its Future is collected; so do we.
+      if (exception && !observed) {
+        common::log(common::LogLevel::error,
+                    "Future exception was never retrieved: " + describe(exception));
+      }
+    }
+  };
+
+  void check_done(const char* what) const {
+    if (!state_->done) {
+      throw InvalidStateError(std::string(what) + ": the Future is still pending");
+    }
+  }
+  void check_pending(const char* what) const {
+    if (state_->done) {
+      throw InvalidStateError(std::string(what) + ": the Future is already done");
+    }
+  }
+
+  void finish() const {
+    // From here on only `self` is used: a callback may destroy the handle we were called
+    // through (the state lives on in `self`).
+    const Future self = *this;
+    self.state_->done = true;
+    // Taken out first: a callback may add another, which then runs at once (we are done),
+    // and whatever the callbacks capture is released as soon as they have run.
+    std::vector<DoneCallback> callbacks = std::move(self.state_->callbacks);
+    self.state_->callbacks.clear();
+    for (const DoneCallback& callback : callbacks) run_callback(self, callback);
+  }
+
+  static void run_callback(const Future& self, const DoneCallback& callback) {
+    try {
+      callback(self);
+    } catch (...) {
+      common::log(common::LogLevel::error, "Exception in done callback " +
+                                               type_name(callback) + ": " +
+                                               describe(std::current_exception()));
+    }
+  }
+
+  static std::string describe(std::exception_ptr error) {
+    try {
+      std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+      return e.what();
+    } catch (...) {
+      return "an exception not derived from std::exception";
+    }
+  }
+
+  static std::string type_name(const DoneCallback& callback) {
+    int status = 0;
+    std::unique_ptr<char, void (*)(void*)> readable(
+        abi::__cxa_demangle(callback.target_type().name(), nullptr, nullptr, &status), std::free);
+    return status == 0 && readable ? readable.get() : callback.target_type().name();
+  }
+
+  std::shared_ptr<State> state_;
+};
+
+/// Recognises a Future<T> type (what run_sync and friends accept besides plain values).
+template <class X>
+struct is_future : std::false_type {};
+template <class T>
+struct is_future<Future<T>> : std::true_type {};
+template <class X>
+inline constexpr bool is_future_v = is_future<std::remove_cvref_t<X>>::value;
+
+/// What waiting on an X yields: T for a Future<T>, X itself for a plain value.
+template <class X>
+struct awaited {
+  using type = X;
+};
+template <class T>
+struct awaited<Future<T>> {
+  using type = T;
+};
+template <class X>
+using awaited_t = typename awaited<std::remove_cvref_t<X>>::type;
+
+/// When `a` completes, gives `b` the same outcome, unless `b` is done by then (then nothing).
+/// Tornado: concurrent.chain_future. The value is copied: both Futures keep one.
+template <class T>
+  requires(std::is_void_v<T> || std::is_copy_constructible_v<T>)
+void chain_future(const Future<T>& a, const Future<T>& b) {
+  a.add_done_callback([b](const Future<T>& done) {
+    if (b.done()) return;
+    if (std::exception_ptr error = done.exception()) {
+      b.set_exception(error);
+    } else if constexpr (std::is_void_v<T>) {
+      b.set_result();
+    } else {
+      b.set_result(done.result());
+    }
+  });
+}
+
+/// A fixed set of worker threads taking jobs from one queue, for run_in_executor.
+/// Python: concurrent.futures.ThreadPoolExecutor.
+class ThreadPoolExecutor {
+ public:
+  explicit ThreadPoolExecutor(std::size_t workers = 4);
+  /// Finishes the jobs already submitted, then joins the workers.
+  ~ThreadPoolExecutor();
+  ThreadPoolExecutor(const ThreadPoolExecutor&) = delete;
+  ThreadPoolExecutor& operator=(const ThreadPoolExecutor&) = delete;
+
+  /// Queues `job` for a worker. Safe from any thread. Throws std::logic_error once the
+  /// executor is shut down.
+  void submit(std::function<void()> job);
+  /// Refuses new jobs from now on; with `wait`, also finishes the queued ones and joins.
+  void shutdown(bool wait = true);
+  std::size_t worker_count() const noexcept { return workers_.size(); }
+
+ private:
+  void work();
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<std::function<void()>> jobs_;
+  bool shut_down_ = false;
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace ch07

@@ -1,0 +1,612 @@
+// Coroutines: code that waits on Futures and reads as if it blocked. Tornado: gen.py.
+// The Runner drives a generator in chapter 1's protocol: it sends each finished Future back
+// in, or throws its exception in at the yield. Two kinds of generator use the very same
+// Runner: a state machine written by hand (chapter 1's style), started by coroutine(), and a
+// C++20 coroutine returning Coroutine<T>, whose state machine the compiler writes.
+#pragma once
+
+#include <coroutine>
+#include <cstdlib>
+#include <cxxabi.h>
+#include <exception>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <typeinfo>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "common/log.hpp"
+#include "concurrent.hpp"
+#include "generator.hpp"
+#include "ioloop.hpp"
+
+namespace ch07 {
+
+/// Tornado's gen.moment: "let everyone else run once, then resume me". Yielding it costs
+/// exactly one turn of the loop.
+struct Moment {};
+inline constexpr Moment moment{};
+
+/// with_timeout gave up. Tornado 4.5: tornado.gen.TimeoutError.
+class GenTimeoutError : public TimeoutError {
+ public:
+  using TimeoutError::TimeoutError;
+};
+
+/// What a coroutine yields to the Runner: a Future of any value type (or moment). Python
+/// needs no such wrapper; C++ erases the type so that one Runner serves every Future.
+class AnyFuture {
+ public:
+  /// Waits on nothing: never done. What the Runner holds between two waits.
+  AnyFuture() = default;
+  template <class T>
+  AnyFuture(Future<T> future) : impl_(std::make_shared<Model<T>>(std::move(future))) {}
+  AnyFuture(Moment) : moment_(true) {}
+
+  bool is_moment() const noexcept { return moment_; }
+  /// moment counts as done: it carries no value, only the hop the Runner takes for it.
+  bool done() const { return moment_ || (impl_ && impl_->done()); }
+  std::exception_ptr exception() const { return impl_ ? impl_->exception() : nullptr; }
+  void add_done_callback(std::function<void()> callback) const {
+    if (!impl_) throw std::logic_error("AnyFuture::add_done_callback: it holds no Future");
+    impl_->add_done_callback(std::move(callback));
+  }
+
+  /// The Future<T> it holds; asking for the wrong T is a mistake, named in the message.
+  template <class T>
+  Future<T> as() const {
+    const auto* model = dynamic_cast<const Model<T>*>(impl_.get());
+    if (model == nullptr) {
+      throw std::logic_error("AnyFuture::as: it holds " + held_type() + ", not a Future<" +
+                             readable(typeid(T)) + ">");
+    }
+    return model->future;
+  }
+  /// as<T>().result(): the value (or the stored exception, rethrown).
+  template <class T>
+  std::add_lvalue_reference_t<T> result() const {
+    const auto* model = dynamic_cast<const Model<T>*>(impl_.get());
+    if (model == nullptr) as<T>();  // throws, naming both types
+    return model->future.result();
+  }
+
+ private:
+  struct Concept {
+    virtual ~Concept() = default;
+    virtual bool done() const = 0;
+    virtual std::exception_ptr exception() const = 0;
+    virtual void add_done_callback(std::function<void()> callback) const = 0;
+    virtual const std::type_info& value_type() const = 0;
+  };
+  template <class T>
+  struct Model final : Concept {
+    explicit Model(Future<T> f) : future(std::move(f)) {}
+    bool done() const override { return future.done(); }
+    std::exception_ptr exception() const override { return future.exception(); }
+    void add_done_callback(std::function<void()> callback) const override {
+      future.add_done_callback([callback = std::move(callback)](const Future<T>&) { callback(); });
+    }
+    const std::type_info& value_type() const override { return typeid(T); }
+    Future<T> future;
+  };
+
+  static std::string readable(const std::type_info& type) {
+    int status = 0;
+    std::unique_ptr<char, void (*)(void*)> name(
+        abi::__cxa_demangle(type.name(), nullptr, nullptr, &status), std::free);
+    return status == 0 && name ? name.get() : type.name();
+  }
+  std::string held_type() const {
+    if (moment_) return "moment";
+    if (!impl_) return "nothing";
+    return "a Future<" + readable(impl_->value_type()) + ">";
+  }
+
+  std::shared_ptr<const Concept> impl_;
+  bool moment_ = false;
+};
+
+/// What a generator returns, as a Generator's R: void becomes std::monostate.
+template <class T>
+using Stored = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
+
+/// The generators the Runner drives: they yield AnyFutures and are sent back the finished
+/// ones (a state machine reads its value with `in.sent_value().result<int>()`).
+template <class T>
+using CoroutineGenerator = Generator<AnyFuture, AnyFuture, Stored<T>>;
+
+/// Tornado's gen.Runner. Owned by the loop while its coroutine waits (IOLoop::keep_coroutine);
+/// the callbacks it registers hold it weakly, so a destroyed Runner is never resumed.
+template <class T>
+class Runner final : public std::enable_shared_from_this<Runner<T>> {
+ public:
+  using Gen = CoroutineGenerator<T>;
+
+  Runner(std::unique_ptr<Gen> generator, Future<T> result)
+      : generator_(std::move(generator)), result_(std::move(result)) {}
+
+  /// The generator has taken its first step and yielded `first`: wait on it, or go on at once
+  /// if it is already done (Tornado: Runner.__init__).
+  void start(AnyFuture first) {
+    if (handle_yield(std::move(first))) run();
+  }
+
+  /// Tornado: Runner.run. Sends finished Futures in until the generator yields one that is
+  /// still pending, or finishes. A loop, never recursion: a million already-finished Futures
+  /// in a row cost a million turns of this `while`, and no stack.
+  void run() {
+    if (running_ || finished_) return;  // re-entered from a callback of its own Future
+    const auto self = this->shared_from_this();  // finishing lets the loop release us
+    running_ = true;
+    while (future_.done()) {
+      const AnyFuture finished = std::exchange(future_, AnyFuture());
+      std::optional<typename Gen::Result> step;
+      try {
+        // A failed Future is thrown in at the yield, where a try/catch may take it.
+        if (std::exception_ptr error = finished.exception()) {
+          step = generator_->throw_(error);
+        } else {
+          step = generator_->send(finished);
+        }
+      } catch (...) {
+        finish_with(std::current_exception());
+        break;
+      }
+      if (step->returned()) {
+        finish_with(std::move(*step).return_value());
+        break;
+      }
+      if (!handle_yield(std::move(*step).value())) break;
+    }
+    running_ = false;
+    if (finished_ && loop_ != nullptr) loop_->release_coroutine(this);
+  }
+
+ private:
+  // Tornado: Runner.handle_yield. True if the caller should go on at once.
+  bool handle_yield(AnyFuture yielded) {
+    future_ = std::move(yielded);
+    if (future_.done() && !future_.is_moment()) return true;
+    if (loop_ == nullptr) {
+      loop_ = IOLoop::current();
+      if (loop_ == nullptr) {
+        // Nothing could ever resume us: say so at the yield, where it can be caught.
+        future_ = failed(std::logic_error(
+            "a coroutine waited on a pending Future with no current IOLoop to resume it"));
+        return true;
+      }
+      loop_->keep_coroutine(this->shared_from_this());
+    }
+    std::weak_ptr<Runner> weak = this->weak_from_this();
+    auto resume = [weak] {
+      if (auto runner = weak.lock()) runner->loop_->add_callback([weak] {
+        if (auto alive = weak.lock()) alive->run();
+      });
+    };
+    if (future_.is_moment()) {
+      resume();  // one hop, and nothing to wait for
+    } else {
+      future_.add_done_callback(resume);  // the hop after it resolves (Tornado: add_future)
+    }
+    return false;
+  }
+
+  void finish_with(std::exception_ptr error) {
+    finished_ = true;
+    result_.set_exception(std::move(error));
+  }
+  void finish_with(std::optional<Stored<T>> value) {
+    finished_ = true;
+    if constexpr (std::is_void_v<T>) {
+      result_.set_result();
+    } else {
+      result_.set_result(std::move(*value));
+    }
+  }
+
+  template <class E>
+  static AnyFuture failed(E error) {
+    Future<void> future;
+    future.set_exception(std::make_exception_ptr(std::move(error)));
+    return future;
+  }
+
+  std::unique_ptr<Gen> generator_;
+  Future<T> result_;
+  AnyFuture future_;  // what the generator waits on now
+  IOLoop* loop_ = nullptr;  // set the first time it has to wait (Tornado: IOLoop.current())
+  bool running_ = false;
+  bool finished_ = false;
+};
+
+/// Tornado's @gen.coroutine, for a hand-written generator: runs its first step now (code
+/// before the first yield runs inside this call), and returns the Future of its result. An
+/// exception it throws goes into that Future, never out of this call.
+template <class G>
+auto coroutine(std::unique_ptr<G> generator) {
+  using Stored = typename G::return_type;
+  using T = std::conditional_t<std::is_same_v<Stored, std::monostate>, void, Stored>;
+  static_assert(std::is_base_of_v<CoroutineGenerator<T>, G>,
+                "coroutine() drives a Generator<AnyFuture, AnyFuture, R>");
+  Future<T> result;
+  std::optional<typename G::Result> first;
+  try {
+    first = generator->next();
+  } catch (...) {
+    result.set_exception(std::current_exception());
+    return result;
+  }
+  if (first->returned()) {
+    if constexpr (std::is_void_v<T>) {
+      result.set_result();
+    } else {
+      result.set_result(std::move(*std::move(*first).return_value()));
+    }
+    return result;
+  }
+  auto runner = std::make_shared<Runner<T>>(std::move(generator), result);
+  runner->start(std::move(*first).value());
+  return result;
+}
+
+// ---------------------------------------------------------------------------- helpers
+
+/// Tornado's gen.sleep: a Future the current loop resolves after `delay`. sleep(0) is not
+/// moment: the timer fires on the next turn and the waiter resumes on the turn after.
+inline Future<void> sleep(IOLoop::duration delay) {
+  IOLoop* loop = IOLoop::current();
+  if (loop == nullptr) throw std::logic_error("sleep: there is no current IOLoop");
+  Future<void> future;
+  loop->call_later(delay, [future] { future.set_result(); });
+  return future;
+}
+
+namespace detail {
+
+// multi's bookkeeping, shared by the children's callbacks. It holds the outcomes, never the
+// children: a child's callback holding its own child would be a cycle, never freed.
+template <class T>
+struct Gathering {
+  Future<std::vector<T>> result;
+  std::vector<std::optional<T>> values;
+  std::vector<std::exception_ptr> errors;
+  std::size_t remaining = 0;
+
+  void finish() {
+    // Every child is done: the first failure by position wins, later ones are only logged.
+    std::exception_ptr first;
+    for (const std::exception_ptr& error : errors) {
+      if (!error) continue;
+      if (!first) {
+        first = error;
+        continue;
+      }
+      try {
+        std::rethrow_exception(error);
+      } catch (const std::exception& e) {
+        common::log(common::LogLevel::error, std::string("Multiple exceptions in yield list: ") + e.what());
+      } catch (...) {
+        common::log(common::LogLevel::error, "Multiple exceptions in yield list");
+      }
+    }
+    if (first) {
+      result.set_exception(first);
+      return;
+    }
+    std::vector<T> out;
+    out.reserve(values.size());
+    for (std::optional<T>& value : values) out.push_back(std::move(*value));
+    result.set_result(std::move(out));
+  }
+};
+
+}  // namespace detail
+
+/// Tornado's gen.multi over a list: a Future of every child's value, in input order. It
+/// waits for all of them, even after one fails; then the first failure by position is its
+/// exception and any later ones are logged. Already-finished children resolve it at once.
+template <class T>
+Future<std::vector<T>> multi(const std::vector<Future<T>>& children) {
+  static_assert(!std::is_void_v<T>, "multi over Future<void>: wait on each, or use Future<bool>");
+  auto gathering = std::make_shared<detail::Gathering<T>>();
+  gathering->values.resize(children.size());
+  gathering->errors.resize(children.size());
+  gathering->remaining = children.size();
+  Future<std::vector<T>> result = gathering->result;
+  if (children.empty()) {
+    result.set_result({});
+    return result;
+  }
+  for (std::size_t i = 0; i < children.size(); ++i) {
+    // One callback per child, duplicates included: the same Future twice counts twice.
+    children[i].add_done_callback([gathering, i](const Future<T>& child) {
+      if (std::exception_ptr error = child.exception()) {
+        gathering->errors[i] = error;
+      } else {
+        gathering->values[i].emplace(child.result());
+      }
+      if (--gathering->remaining == 0) gathering->finish();
+    });
+  }
+  return result;
+}
+
+/// gen.multi over a dict: the same, keyed as the input is.
+template <class K, class T>
+Future<std::map<K, T>> multi(const std::map<K, Future<T>>& children) {
+  std::vector<K> keys;
+  std::vector<Future<T>> futures;
+  for (const auto& [key, future] : children) {
+    keys.push_back(key);
+    futures.push_back(future);
+  }
+  Future<std::map<K, T>> result;
+  multi(futures).add_done_callback([result, keys](const Future<std::vector<T>>& all) {
+    if (std::exception_ptr error = all.exception()) {
+      result.set_exception(error);
+      return;
+    }
+    std::map<K, T> out;
+    for (std::size_t i = 0; i < keys.size(); ++i) out.emplace(keys[i], std::move(all.result()[i]));
+    result.set_result(std::move(out));
+  });
+  return result;
+}
+
+/// Tornado's gen.with_timeout: a Future with `future`'s outcome, or GenTimeoutError("Timeout")
+/// if `deadline` comes first. `future` itself is never cancelled (Tornado has no cancelling);
+/// if it fails after the deadline, that failure is logged rather than lost. When `future`
+/// wins, the timer is removed at once.
+template <class T>
+Future<T> with_timeout(IOLoop::time_point deadline, const Future<T>& future) {
+  IOLoop* loop = IOLoop::current();
+  if (loop == nullptr) throw std::logic_error("with_timeout: there is no current IOLoop");
+  Future<T> result;
+  chain_future(future, result);
+  if (future.done()) return result;
+  const IOLoop::Timeout timer = loop->call_at(deadline, [result, future] {
+    if (result.done()) return;
+    result.set_exception(std::make_exception_ptr(GenTimeoutError("Timeout")));
+    future.add_done_callback([](const Future<T>& late) {
+      if (std::exception_ptr error = late.exception()) {
+        try {
+          std::rethrow_exception(error);
+        } catch (const std::exception& e) {
+          common::log(common::LogLevel::error, std::string("Exception in Future after timeout: ") + e.what());
+        } catch (...) {
+          common::log(common::LogLevel::error, "Exception in Future after timeout");
+        }
+      }
+    });
+  });
+  future.add_done_callback([loop, alive = loop->alive_token(), timer](const Future<T>&) {
+    if (!alive.expired()) loop->remove_timeout(timer);
+  });
+  return result;
+}
+template <class T>
+Future<T> with_timeout(IOLoop::duration timeout, const Future<T>& future) {
+  IOLoop* loop = IOLoop::current();
+  if (loop == nullptr) throw std::logic_error("with_timeout: there is no current IOLoop");
+  return with_timeout(loop->time() + timeout, future);
+}
+
+// ---------------------------------------------------------------------------- Coroutine<T>
+
+template <class T = void>
+class Coroutine;
+
+namespace detail {
+
+// What the body, its awaiters and its Runner share, inside the coroutine frame.
+struct PromiseBase {
+  AnyFuture waiting_on;        // set when the body suspends on a pending Future
+  std::exception_ptr thrown;   // what the Runner threw in: raised by the paused co_await
+  std::exception_ptr escaped;  // an exception that left the body
+  bool driven = false;         // a Runner owns the frame (after its first real wait)
+
+  std::suspend_never initial_suspend() noexcept { return {}; }  // the first step runs in the call
+  void unhandled_exception() noexcept { escaped = std::current_exception(); }
+};
+
+template <class T>
+struct Promise;
+
+// The compiler's state machine, seen through chapter 1's protocol: what the Runner drives.
+template <class T>
+class FrameGenerator final : public CoroutineGenerator<T> {
+ public:
+  using typename CoroutineGenerator<T>::Result;
+  using typename CoroutineGenerator<T>::Input;
+
+  explicit FrameGenerator(std::coroutine_handle<Promise<T>> frame) : frame_(frame) {}
+  ~FrameGenerator() override { frame_.destroy(); }  // a suspended frame's locals die here
+
+ protected:
+  Result resume(Input in) override {
+    Promise<T>& promise = frame_.promise();
+    if (!started_) {
+      // Its first step ran inside the call, up to the pending Future it now waits on.
+      started_ = true;
+      return this->yield(std::exchange(promise.waiting_on, AnyFuture()));
+    }
+    if (in.is_throw()) promise.thrown = in.exception();
+    frame_.resume();  // runs the body up to its next pending Future, or to its end
+    if (!frame_.done()) return this->yield(std::exchange(promise.waiting_on, AnyFuture()));
+    if (promise.escaped) std::rethrow_exception(promise.escaped);
+    if constexpr (std::is_void_v<T>) {
+      return this->return_();
+    } else {
+      return this->return_(std::move(*promise.value));
+    }
+  }
+
+ private:
+  std::coroutine_handle<Promise<T>> frame_;
+  bool started_ = false;
+};
+
+// Suspends the body on a pending Future. The first time, a Runner takes the frame over.
+template <class T>
+bool suspend_on(std::coroutine_handle<Promise<T>> frame, AnyFuture pending) {
+  Promise<T>& promise = frame.promise();
+  if (promise.driven) {  // the Runner is resuming us: hand it the Future to wait on
+    promise.waiting_on = std::move(pending);
+    return true;
+  }
+  if (IOLoop::current() == nullptr) {
+    // No loop could ever resume us: raise it at this co_await, without suspending.
+    promise.thrown = std::make_exception_ptr(std::logic_error(
+        "a coroutine waited on a pending Future with no current IOLoop to resume it"));
+    return false;
+  }
+  promise.driven = true;
+  promise.waiting_on = std::move(pending);
+  auto generator = std::make_unique<FrameGenerator<T>>(frame);
+  AnyFuture first = generator->next().value();  // reports the Future we stopped at
+  auto runner = std::make_shared<Runner<T>>(std::move(generator), promise.result);
+  runner->start(std::move(first));  // pending, or moment: it registers and returns
+  return true;
+}
+
+// `co_await future` / `co_yield future`: go on at once if it is done, else suspend.
+template <class T, class U>
+struct FutureAwaiter {
+  Future<U> future;
+  Promise<T>& promise;
+
+  bool await_ready() const noexcept { return future.done(); }
+  bool await_suspend(std::coroutine_handle<Promise<T>> frame) {
+    return suspend_on(frame, AnyFuture(future));
+  }
+  U await_resume() {
+    if (std::exception_ptr thrown = std::exchange(promise.thrown, nullptr)) {
+      std::rethrow_exception(thrown);
+    }
+    if constexpr (std::is_void_v<U>) {
+      future.result();
+    } else if constexpr (std::is_copy_constructible_v<U>) {
+      return future.result();
+    } else {
+      return std::move(future.result());
+    }
+  }
+};
+
+// `co_await moment`: always suspends, for exactly one turn.
+template <class T>
+struct MomentAwaiter {
+  Promise<T>& promise;
+
+  bool await_ready() const noexcept { return false; }
+  bool await_suspend(std::coroutine_handle<Promise<T>> frame) {
+    return suspend_on(frame, AnyFuture(moment));
+  }
+  void await_resume() {
+    if (std::exception_ptr thrown = std::exchange(promise.thrown, nullptr)) {
+      std::rethrow_exception(thrown);
+    }
+  }
+};
+
+template <class T>
+struct PromiseOf : PromiseBase {
+  Future<T> result;
+
+  Coroutine<T> get_return_object();
+
+  // At the end: undriven (it never waited), the frame delivers its own result and goes;
+  // driven, it stays for the Runner, which reads the outcome and destroys it.
+  struct FinalAwaiter {
+    bool await_ready() noexcept {
+      if (self.driven) return false;
+      self.deliver();
+      return true;
+    }
+    void await_suspend(std::coroutine_handle<>) noexcept {}
+    void await_resume() noexcept {}
+    PromiseOf& self;
+  };
+  FinalAwaiter final_suspend() noexcept { return {*this}; }
+
+  // What co_await and co_yield accept: Tornado's convert_yielded.
+  template <class U>
+  FutureAwaiter<T, U> await_transform(Future<U> future) {
+    return {std::move(future), static_cast<Promise<T>&>(*this)};
+  }
+  template <class U>
+  FutureAwaiter<T, std::vector<U>> await_transform(const std::vector<Future<U>>& children) {
+    return {multi(children), static_cast<Promise<T>&>(*this)};
+  }
+  template <class K, class U>
+  FutureAwaiter<T, std::map<K, U>> await_transform(const std::map<K, Future<U>>& children) {
+    return {multi(children), static_cast<Promise<T>&>(*this)};
+  }
+  MomentAwaiter<T> await_transform(Moment) { return {static_cast<Promise<T>&>(*this)}; }
+  template <class X>
+  auto yield_value(X&& yielded) {
+    return await_transform(std::forward<X>(yielded));
+  }
+
+ private:
+  void deliver() noexcept;
+};
+
+template <class T>
+struct Promise : PromiseOf<T> {
+  std::optional<T> value;
+  void return_value(T v) { value.emplace(std::move(v)); }
+};
+template <>
+struct Promise<void> : PromiseOf<void> {
+  void return_void() noexcept {}
+};
+
+template <class T>
+void PromiseOf<T>::deliver() noexcept {
+  auto& self = static_cast<Promise<T>&>(*this);
+  if (self.escaped) {
+    result.set_exception(self.escaped);
+  } else if constexpr (std::is_void_v<T>) {
+    result.set_result();
+  } else {
+    result.set_result(std::move(*self.value));
+  }
+}
+
+}  // namespace detail
+
+/// A C++20 coroutine in Tornado's sense: `@gen.coroutine` becomes this return type. Calling
+/// one runs its body up to the first Future that is not done yet, then returns; the result is
+/// this Coroutine, which is a Future<T> of what it co_returns (or of the exception that left
+/// it). Inside, `T x = co_yield fetch();` is Tornado's `x = yield fetch()`, and
+/// `co_await fetch()` is the same wait in the modern spelling (Tornado 5's `await`).
+template <class T>
+class Coroutine : public Future<T> {
+ public:
+  using promise_type = detail::Promise<T>;
+  explicit Coroutine(Future<T> future) : Future<T>(std::move(future)) {}
+};
+
+namespace detail {
+template <class T>
+Coroutine<T> PromiseOf<T>::get_return_object() {
+  return Coroutine<T>(result);
+}
+}  // namespace detail
+
+// A Coroutine<T> is a Future<T> wherever one is expected (run_sync, add_future, co_await).
+template <class T>
+struct is_future<Coroutine<T>> : std::true_type {};
+template <class T>
+struct awaited<Coroutine<T>> {
+  using type = T;
+};
+
+}  // namespace ch07

@@ -1,0 +1,599 @@
+#include "ioloop.hpp"
+
+#include <cxxabi.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <stdexcept>
+#include <system_error>
+
+#include "common/log.hpp"
+
+namespace ch07 {
+namespace {
+
+// The thread's current loop: the only global state the loop has.
+thread_local IOLoop* current_loop = nullptr;
+
+std::string describe(std::exception_ptr error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+    return "an exception not derived from std::exception";
+  }
+}
+
+bool is_broken_pipe(std::exception_ptr error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::system_error& e) {
+    return e.code() == std::errc::broken_pipe;
+  } catch (...) {
+    return false;
+  }
+}
+
+// The readable name of a callable's type, e.g. "main::{lambda()#1}": the closest C++ comes
+// to the repr Tornado prints for a failing callback.
+template <class Function>
+std::string name_of(const Function& function) {
+  const char* mangled = function.target_type().name();
+  int status = 0;
+  std::unique_ptr<char, void (*)(void*)> readable(
+      abi::__cxa_demangle(mangled, nullptr, nullptr, &status), std::free);
+  return status == 0 && readable ? readable.get() : mangled;
+}
+
+std::string milliseconds(std::chrono::nanoseconds d) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g ms",
+                std::chrono::duration<double, std::milli>(d).count());
+  return text;
+}
+
+std::string hex(unsigned bits) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  do {
+    out.insert(out.begin(), digits[bits & 0xf]);
+    bits >>= 4;
+  } while (bits != 0);
+  return "0x" + out;
+}
+
+void check_events(const char* who, unsigned events) {
+  const unsigned unknown = events & ~(IOLoop::READ | IOLoop::WRITE | IOLoop::ERROR);
+  if (unknown != 0) {
+    throw std::invalid_argument(std::string(who) + ": unknown event bits " + hex(unknown) +
+                                " (use IOLoop::READ, WRITE and ERROR)");
+  }
+}
+
+// Heap order: the entry that must run first is on top. std::push_heap builds a max-heap,
+// so "greater" means "runs later": a later deadline, or the same deadline scheduled later.
+bool runs_later(const auto& a, const auto& b) noexcept {
+  if (a.deadline != b.deadline) return a.deadline > b.deadline;
+  return a.sequence > b.sequence;
+}
+
+// Tornado rebuilds its heap when more than 512 entries, and more than half of it, are dead.
+constexpr std::size_t compaction_floor = 512;
+
+}  // namespace
+
+IOLoop::IOLoop(std::string_view poller) : IOLoop(make_poller(poller)) {}
+
+IOLoop::IOLoop(std::unique_ptr<Poller> poller)
+    : IOLoop(std::move(poller), std::make_shared<SteadyClock>()) {}
+
+IOLoop::IOLoop(std::string_view poller, std::shared_ptr<Clock> clock)
+    : IOLoop(make_poller(poller), std::move(clock)) {}
+
+IOLoop::IOLoop(std::unique_ptr<Poller> poller, std::shared_ptr<Clock> clock)
+    : poller_(std::move(poller)), clock_(std::move(clock)) {
+  if (!poller_) throw std::invalid_argument("IOLoop: the poller is null");
+  if (!clock_) throw std::invalid_argument("IOLoop: the clock is null");
+  // The waker is registered like any other fd; its handler only empties it. Being woken
+  // is the whole point: the callbacks themselves are taken at step (1).
+  add_handler(waker_, [](Waker& waker, unsigned) { waker.consume(); }, READ);
+  poller_name_ = poller_->name();
+  if (current_loop == nullptr) current_loop = this;
+}
+
+IOLoop::~IOLoop() {
+  if (current_loop == this) current_loop = nullptr;
+  if (!closed_ && !running_) close(false);
+}
+
+IOLoop* IOLoop::current() noexcept { return current_loop; }
+void IOLoop::make_current() noexcept { current_loop = this; }
+void IOLoop::clear_current() noexcept { current_loop = nullptr; }
+
+void IOLoop::add_handler(int fd, Handler handler, unsigned events) {
+  add_entry(fd, Entry{std::move(handler), {}}, events);
+}
+
+void IOLoop::add_entry(int fd, Entry entry, unsigned events) {
+  if (closed_) throw std::logic_error("add_handler: the IOLoop is closed");
+  if (fd < 0) throw std::invalid_argument("add_handler: fd " + std::to_string(fd) + " is negative");
+  check_events("add_handler", events);
+  if (!entry.handler) throw std::invalid_argument("add_handler: the handler is empty");
+  // Unlike Tornado 4.5, which overwrote its table before the poller refused the duplicate,
+  // we refuse before touching anything.
+  if (handlers_.contains(fd)) {
+    throw std::invalid_argument("add_handler: fd " + std::to_string(fd) +
+                                " is already registered (remove_handler it first)");
+  }
+  poller_->register_fd(fd, events | ERROR);  // may throw; then nothing was recorded
+  handlers_.emplace(fd, std::move(entry));
+}
+
+void IOLoop::update_handler(int fd, unsigned events) {
+  check_events("update_handler", events);
+  if (!handlers_.contains(fd)) {
+    throw std::invalid_argument("update_handler: fd " + std::to_string(fd) + " is not registered");
+  }
+  poller_->modify(fd, events | ERROR);
+}
+
+void IOLoop::remove_handler(int fd) {
+  const auto it = handlers_.find(fd);
+  if (it == handlers_.end()) {
+    common::log(common::LogLevel::debug,
+                "remove_handler: fd " + std::to_string(fd) + " is not registered; ignored");
+    return;
+  }
+  if (pending_.empty()) {
+    handlers_.erase(it);
+  } else {
+    retired_.push_back(handlers_.extract(it));  // mid-round: it may be the handler running now
+  }
+  // Tornado: self._events.pop(fd, None). Its pending events this round are dropped.
+  for (std::size_t i = next_pending_; i < pending_.size(); ++i) {
+    if (pending_[i].fd == fd) pending_[i].events = NONE;
+  }
+  if (!closed_) poller_->unregister(fd);
+}
+
+void IOLoop::start() {
+  if (closed_) throw std::logic_error("start: the IOLoop is closed");
+  if (running_) throw std::logic_error("start: the IOLoop is already running");
+  if (stopped_) {  // stop() came first: this start() is used up by it
+    stopped_ = false;
+    return;
+  }
+  // For as long as it runs, this loop is the thread's current one; the previous one
+  // (perhaps none) comes back when start() returns, however it returns.
+  struct RunScope {
+    IOLoop& loop;
+    IOLoop* previous = current_loop;
+    explicit RunScope(IOLoop& l) : loop(l) {
+      current_loop = &loop;
+      loop.running_ = true;
+    }
+    ~RunScope() {
+      current_loop = previous;
+      loop.running_ = false;  // Tornado leaves it set after a fatal poll error; we do not
+      loop.stopped_ = false;  // a stop() issued during this run must not cancel the next one
+    }
+  } scope(*this);
+  thread_id_.store(std::this_thread::get_id(), std::memory_order_relaxed);
+
+  while (true) {
+    // (1) Callbacks added from now on wait for the next turn, so I/O is never starved.
+    take_callbacks();
+    // (2) Decide which timeouts are due before running anything: a timeout that schedules
+    //     another for "now" cannot make it run in this same turn.
+    pop_due_timeouts();
+    // (3) Run the callbacks, then the due timeouts.
+    run_callbacks();
+    run_timeouts();
+    if (!running_) break;
+    // (4) Sleep in the poller: not at all if callbacks wait, else until the nearest deadline.
+    const bool busy = callbacks_waiting();
+    const std::optional<time_point> deadline = nearest_deadline();
+    const Poller::Result polled =
+        poller_->poll(busy ? std::optional(duration::zero()) : clock_->wait_limit(deadline));
+    if (polled.interrupted) continue;  // EINTR: a signal arrived; simply go round again
+    if (!busy && polled.events.empty() && deadline) clock_->idle_until(*deadline);
+    // (5) Dispatch ready fds one at a time; a handler may remove another fd's handler.
+    dispatch(polled.events);
+  }
+}
+
+void IOLoop::stop() noexcept {
+  running_ = false;
+  stopped_ = true;
+}
+
+// ---------------------------------------------------------------------------- timeouts
+
+IOLoop::Timeout IOLoop::call_at(time_point when, Callback callback) {
+  if (closed_) throw std::logic_error("call_at: the IOLoop is closed");
+  if (!callback) throw std::invalid_argument("call_at: the callback is empty");
+  // Every allocation happens before anything changes, so running out of memory leaves the
+  // loop as it was: the push_back below then cannot reallocate.
+  timeouts_.reserve(timeouts_.size() + 1);
+  const std::uint32_t slot = acquire_slot();
+  const std::uint64_t sequence = ++timeout_counter_;
+  slots_[slot] = Slot{std::move(callback), sequence, true};
+  timeouts_.push_back({when, sequence, slot});
+  std::push_heap(timeouts_.begin(), timeouts_.end(), runs_later<HeapEntry, HeapEntry>);
+  return Timeout(slot, sequence);
+}
+
+IOLoop::Timeout IOLoop::call_later(duration delay, Callback callback) {
+  // Saturate rather than overflow (signed overflow is undefined): a delay too large for the
+  // clock means "never", one too negative means "long ago", i.e. due at the next turn.
+  // Each bound is computed so that it cannot overflow itself (max - positive, min - negative).
+  const time_point now = time();
+  const duration since_epoch = now.time_since_epoch();
+  time_point when;
+  if (delay > duration::zero() && since_epoch > duration::max() - delay) {
+    when = time_point::max();
+  } else if (delay < duration::zero() && since_epoch < duration::min() - delay) {
+    when = time_point::min();
+  } else {
+    when = now + delay;
+  }
+  return call_at(when, std::move(callback));
+}
+
+IOLoop::Timeout IOLoop::add_timeout(time_point deadline, Callback callback) {
+  return call_at(deadline, std::move(callback));
+}
+
+IOLoop::Timeout IOLoop::add_timeout(duration delay, Callback callback) {
+  return call_later(delay, std::move(callback));
+}
+
+void IOLoop::remove_timeout(Timeout timeout) noexcept {
+  if (!timeout || timeout.slot_ >= slots_.size()) return;
+  if (slots_[timeout.slot_].sequence != timeout.sequence_) return;  // ran, or removed already
+  // Its heap entry stays behind as a tombstone (removing from the middle of a heap costs
+  // O(n)); only the callback goes now, so whatever it captured is released at once.
+  if (slots_[timeout.slot_].in_heap) ++cancellations_;
+  const Callback dropped = release_slot(timeout.slot_);
+  compact_if_mostly_dead();
+}
+
+void IOLoop::compact_if_mostly_dead() noexcept {
+  // Most of the heap dead, and enough of it to be worth it: rebuild from the live entries.
+  // The rebuild costs O(n) after at least n/2 removals, so O(1) per removal on average.
+  if (cancellations_ > compaction_floor && cancellations_ > timeouts_.size() / 2) {
+    compact_timeouts();
+  }
+}
+
+IOLoop::TimerStats IOLoop::timer_stats() const noexcept {
+  return {slots_.size() - free_slots_.size(), timeouts_.size(), cancellations_, compactions_};
+}
+
+std::uint32_t IOLoop::acquire_slot() {
+  if (!free_slots_.empty()) {
+    const std::uint32_t slot = free_slots_.back();
+    free_slots_.pop_back();
+    return slot;
+  }
+  // The free list keeps room for every slot, so release_slot never allocates.
+  free_slots_.reserve(slots_.size() + 1);
+  slots_.emplace_back();
+  return static_cast<std::uint32_t>(slots_.size() - 1);
+}
+
+// Returns the callback instead of destroying it here: its destructor is user code, which
+// may schedule another timeout and so move slots_ under our feet.
+IOLoop::Callback IOLoop::release_slot(std::uint32_t slot) noexcept {
+  Callback callback = std::move(slots_[slot].callback);
+  slots_[slot].callback = nullptr;
+  slots_[slot].sequence = 0;
+  slots_[slot].in_heap = false;
+  free_slots_.push_back(slot);
+  return callback;
+}
+
+void IOLoop::pop_due_timeouts() {
+  due_.clear();
+  if (timeouts_.empty()) return;
+  const time_point now = time();  // read once: everything due at this instant, nothing later
+  while (!timeouts_.empty()) {
+    const HeapEntry top = timeouts_.front();
+    const bool live = is_live(top);
+    if (live && top.deadline > now) break;
+    std::pop_heap(timeouts_.begin(), timeouts_.end(), runs_later<HeapEntry, HeapEntry>);
+    timeouts_.pop_back();
+    if (live) {
+      slots_[top.slot].in_heap = false;
+      due_.push_back(top);
+    } else {
+      --cancellations_;  // a tombstone reached the top: dropped for free
+    }
+  }
+  // Firing shrinks the live part too, so the heap may now be mostly tombstones (Tornado
+  // makes this check here, once a turn; we make it at each removal as well).
+  compact_if_mostly_dead();
+}
+
+void IOLoop::run_timeouts() {
+  for (const HeapEntry& entry : due_) {
+    // Checked again now: an earlier timeout of this same turn may have removed this one.
+    if (!is_live(entry)) continue;
+    const Callback callback = release_slot(entry.slot);
+    run_guarded(callback, [&] { return "timeout callback " + name_of(callback); });
+  }
+  due_.clear();
+}
+
+void IOLoop::compact_timeouts() noexcept {
+  std::erase_if(timeouts_, [this](const HeapEntry& entry) { return !is_live(entry); });
+  std::make_heap(timeouts_.begin(), timeouts_.end(), runs_later<HeapEntry, HeapEntry>);
+  cancellations_ = 0;
+  ++compactions_;
+}
+
+std::optional<IOLoop::time_point> IOLoop::nearest_deadline() const noexcept {
+  // The top may be a tombstone: then we wake a little early, find nothing due, and go round.
+  if (timeouts_.empty()) return std::nullopt;
+  return timeouts_.front().deadline;
+}
+
+// ---------------------------------------------------------------------------- callbacks
+
+void IOLoop::add_callback(Callback callback) {
+  if (!callback) throw std::invalid_argument("add_callback: the callback is empty");
+  std::lock_guard lock(callbacks_mutex_);
+  if (closing_) return;  // dropped, as Tornado drops it
+  callbacks_.push_back(std::move(callback));
+  // The loop's own thread never needs a wake: it looks at the queue before it polls.
+  // Another thread wakes it once; more calls before step (1) takes the batch ride along.
+  // The wake is written under the lock: close() takes it before closing the waker, so we
+  // can never write to a closed descriptor (whose number may already be someone else's).
+  if (!wake_pending_ && std::this_thread::get_id() != thread_id_.load(std::memory_order_relaxed)) {
+    wake_pending_ = true;
+    waker_.wake();
+  }
+}
+
+bool IOLoop::add_callback_from_signal(void (*function)(void*), void* argument) noexcept {
+  if (function == nullptr || closing_.load()) return false;
+  // No lock, no allocation, no wake_pending_ bookkeeping (that needs the lock): a lock-free
+  // ring, then one write(2), both async-signal-safe.
+  if (!from_signals_.push({function, argument})) return false;
+  waker_.wake();
+  return true;
+}
+
+void IOLoop::take_callbacks() {
+  {
+    std::lock_guard lock(callbacks_mutex_);
+    ready_.swap(callbacks_);  // O(1): the lock is held for a swap, whatever the batch size
+    wake_pending_ = false;    // a wake from now on is a new one
+  }
+  for (SignalCallback call; from_signals_.pop(call);) {
+    ready_.push_back([call] { call.function(call.argument); });
+  }
+}
+
+void IOLoop::run_callbacks() {
+  struct Clear {
+    std::vector<Callback>& batch;
+    ~Clear() { batch.clear(); }
+  } clear{ready_};
+  for (const Callback& callback : ready_) {
+    run_guarded(callback, [&] { return "callback " + name_of(callback); });
+  }
+}
+
+bool IOLoop::callbacks_waiting() {
+  std::lock_guard lock(callbacks_mutex_);
+  return !callbacks_.empty() || !from_signals_.empty();
+}
+
+template <class Body, class Describe>
+void IOLoop::run_guarded(Body&& body, Describe&& describe) {
+  const std::optional<time_point> started =
+      blocking_threshold_ ? std::optional(time()) : std::nullopt;
+  try {
+    body();
+  } catch (...) {
+    handle_callback_exception(describe(), std::current_exception());
+  }
+  if (started) {
+    const duration took = time() - *started;
+    if (took > *blocking_threshold_) {
+      common::log(common::LogLevel::warning,
+                  "IOLoop blocked for " + milliseconds(took) + " in " + describe());
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------- executors
+
+ThreadPoolExecutor& IOLoop::default_executor() {
+  if (!default_executor_) {
+    default_executor_ = std::make_shared<ThreadPoolExecutor>(
+        std::max(4u, std::thread::hardware_concurrency()));
+  }
+  return *default_executor_;
+}
+
+void IOLoop::set_default_executor(std::shared_ptr<ThreadPoolExecutor> executor) {
+  if (!executor) throw std::invalid_argument("set_default_executor: the executor is null");
+  default_executor_ = std::move(executor);
+}
+
+// ---------------------------------------------------------------------------- coroutines
+
+void IOLoop::keep_coroutine(std::shared_ptr<void> runner) {
+  const void* key = runner.get();
+  coroutines_.emplace(key, std::move(runner));
+}
+
+void IOLoop::release_coroutine(const void* runner) noexcept { coroutines_.erase(runner); }
+
+// ---------------------------------------------------------------------------- dispatch
+
+void IOLoop::dispatch(std::span<const Event> events) {
+  // However the round ends (an overridden handle_callback_exception may throw), the work
+  // list and the parked handlers go: a later remove_handler must not think it is mid-round.
+  struct EndOfRound {
+    IOLoop& loop;
+    ~EndOfRound() {
+      loop.pending_.clear();
+      loop.next_pending_ = 0;
+      loop.retired_.clear();
+    }
+  } end_of_round{*this};
+  pending_.assign(events.begin(), events.end());
+  for (next_pending_ = 0; next_pending_ < pending_.size();) {
+    const Event event = pending_[next_pending_++];
+    if (event.events == NONE) continue;  // its handler was removed earlier this round
+    if (event.events & Poller::CLOSED) {
+      // select said EBADF, poll said POLLNVAL: the fd was closed while registered. Polling
+      // it again would fail (select) or spin (poll), so we drop it. (epoll forgets such an
+      // fd by itself, silently: its handler is simply never called again.)
+      common::log(common::LogLevel::error,
+                  "IOLoop: fd " + std::to_string(event.fd) +
+                      " was closed while still registered; dropping its handler "
+                      "(call remove_handler before closing an fd)");
+      remove_handler(event.fd);
+      continue;
+    }
+    run_handler(event.fd, event.events);
+  }
+}
+
+void IOLoop::run_handler(int fd, unsigned events) {
+  const auto it = handlers_.find(fd);
+  if (it == handlers_.end()) {
+    // Only epoll can do this: the fd was closed without remove_handler while a duplicate
+    // (dup, fork) keeps the file open, so the kernel still reports it under the old number.
+    // Tornado 4.5 logged a KeyError here every turn; we say what it means.
+    common::log(common::LogLevel::error,
+                "IOLoop: the poller reported fd " + std::to_string(fd) +
+                    ", which has no handler (closed without remove_handler while a duplicate "
+                    "keeps it open?)");
+    return;
+  }
+  const Handler& handler = it->second.handler;
+  run_guarded(
+      [&] {
+        try {
+          handler(fd, events);
+        } catch (...) {
+          // A peer that went away while we wrote to it is routine for a server: Tornado
+          // ignores EPIPE from handlers, and so do we.
+          if (!is_broken_pipe(std::current_exception())) throw;
+        }
+      },
+      [fd] { return "handler for fd " + std::to_string(fd); });
+}
+
+void IOLoop::handle_callback_exception(std::string_view where, std::exception_ptr error) {
+  common::log(common::LogLevel::error,
+              "Exception in " + std::string(where) + ": " + describe(error));
+}
+
+void IOLoop::close(bool all_fds) {
+  if (running_) {
+    throw std::logic_error("close: the IOLoop is still running; stop() it and let start() return");
+  }
+  if (closed_) return;
+  std::vector<Callback> dropped;  // destroyed after the lock: their destructors are user code
+  {
+    std::lock_guard lock(callbacks_mutex_);
+    closing_ = true;  // from here on add_callback neither queues nor touches the waker
+    dropped.swap(callbacks_);
+  }
+  // Coroutines still suspended here will never be resumed: destroy them (their frames'
+  // destructors run now, while the poller and the timers they may touch still exist).
+  // Taken out first, so a frame's destructor that reaches back into the loop finds it empty.
+  auto suspended = std::exchange(coroutines_, {});
+  suspended.clear();
+  closed_ = true;
+  if (all_fds) {
+    // As Tornado does: close without unregistering first (the poller is going away too),
+    // ignoring errors from descriptors that are already gone.
+    for (auto& [fd, entry] : handlers_) {
+      if (entry.close_file) {
+        try {
+          entry.close_file();
+        } catch (...) {
+        }
+      } else {
+        ::close(fd);
+      }
+    }
+  }
+  handlers_.clear();
+  retired_.clear();
+  poller_.reset();
+  waker_.close();
+  // Timeouts that never ran are dropped unrun, as Tornado drops its heap.
+  timeouts_.clear();
+  due_.clear();
+  slots_.clear();
+  free_slots_.clear();
+  cancellations_ = 0;
+}
+
+// ---------------------------------------------------------------------------- PeriodicCallback
+
+PeriodicCallback::PeriodicCallback(IOLoop& loop, Callback callback, duration interval)
+    : loop_(loop), callback_(std::move(callback)), interval_(interval) {
+  if (interval_ <= duration::zero()) {
+    throw std::invalid_argument("PeriodicCallback: the interval must be positive, got " +
+                                milliseconds(interval_));
+  }
+  if (!callback_) throw std::invalid_argument("PeriodicCallback: the callback is empty");
+}
+
+void PeriodicCallback::start() {
+  if (running_) return;
+  running_ = true;
+  next_run_ = loop_.time();
+  try {
+    schedule_next();
+  } catch (...) {  // a closed loop refuses the timeout: then we are not running either
+    running_ = false;
+    throw;
+  }
+}
+
+void PeriodicCallback::stop() noexcept {
+  running_ = false;
+  loop_.remove_timeout(timeout_);
+  timeout_ = {};
+}
+
+void PeriodicCallback::run() {
+  if (!running_) return;
+  try {
+    callback_();
+  } catch (...) {
+    loop_.handle_callback_exception("periodic callback " + name_of(callback_),
+                                    std::current_exception());
+  }
+  schedule_next();
+}
+
+void PeriodicCallback::schedule_next() {
+  if (!running_) return;  // stopped from inside its own callback
+  const IOLoop::time_point now = loop_.time();
+  if (next_run_ <= now) {
+    // Jump to the first slot of the grid strictly after now: every slot missed while the
+    // callback (or the loop) was busy is skipped, none is fired late in a burst.
+    const auto missed = (now - next_run_) / interval_;
+    next_run_ += (missed + 1) * interval_;
+  }
+  // Otherwise the clock went backwards: like Tornado 4.5 we keep the planned slot.
+  timeout_ = loop_.call_at(next_run_, [this] { run(); });
+}
+
+}  // namespace ch07

@@ -1,0 +1,482 @@
+// Chapter 7: IOStream and servers.
+// Adds over chapter 6: IOStream (read_until, read_bytes, read_until_close, write, close) over
+//   a non-blocking socket; TCPServer; a small HTTP/1.1 server and an async fetch() client.
+//   The loop itself is chapter 6's; the new code is in iostream, tcpserver and http*.
+// Not yet: TLS, HTTP/2, chunked request bodies, several processes (see the notes).
+// Tornado: iostream.py, tcpserver.py, httpserver.py, http1connection.py, httpclient.py.
+#pragma once
+
+#include <atomic>
+#include <concepts>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "clock.hpp"
+#include "concurrent.hpp"
+#include "platform/poller.hpp"
+#include "platform/waker.hpp"
+#include "signal_queue.hpp"
+
+namespace ch07 {
+
+/// Anything that has a descriptor, as Tornado accepts any object with fileno().
+template <class T>
+concept FileLike = requires(const T& file) {
+  { file.fileno() } -> std::convertible_to<int>;
+};
+
+/// Tornado's PollIOLoop: one thread, one `while`, one question to the kernel per turn.
+/// Everything here is for the loop's own thread only, except add_callback (any thread) and
+/// add_callback_from_signal (any thread, even inside a signal handler).
+class IOLoop {
+ public:
+  static constexpr unsigned NONE = 0;
+  static constexpr unsigned READ = Poller::READ;
+  static constexpr unsigned WRITE = Poller::WRITE;
+  /// Errors and hang-ups. Always watched: add_handler adds it to whatever you ask for.
+  static constexpr unsigned ERROR = Poller::ERROR;
+
+  using Handler = std::function<void(int fd, unsigned events)>;
+  using Callback = std::function<void()>;
+  using time_point = Clock::time_point;
+  using duration = Clock::duration;
+
+  /// What call_at and friends return, for remove_timeout. Cheap to copy; a default-made one
+  /// is null. It stays safe to use after its timeout ran or was removed: it then does nothing.
+  class Timeout {
+   public:
+    Timeout() = default;
+    explicit operator bool() const noexcept { return sequence_ != 0; }
+
+   private:
+    friend class IOLoop;
+    Timeout(std::uint32_t slot, std::uint64_t sequence) : slot_(slot), sequence_(sequence) {}
+    std::uint32_t slot_ = 0;
+    std::uint64_t sequence_ = 0;
+  };
+
+  /// How many callbacks add_callback_from_signal can hold until the loop takes them.
+  static constexpr std::size_t signal_slots = 64;
+
+  /// What the timer heap holds right now, for tests and the curious.
+  struct TimerStats {
+    std::size_t scheduled;    ///< timeouts waiting to run
+    std::size_t heap_size;    ///< heap entries, cancelled ones included
+    std::size_t cancelled;    ///< cancelled entries not yet dropped from the heap
+    std::size_t compactions;  ///< how many times the heap was rebuilt without them
+  };
+
+  /// Uses the named backend: "select", "poll", "epoll", or "default" (epoll on Linux).
+  /// The new loop becomes the thread's current loop if the thread has none (Tornado 4.5).
+  explicit IOLoop(std::string_view poller = "default");
+  explicit IOLoop(std::unique_ptr<Poller> poller);
+  /// The same, reading time from `clock` (by default a SteadyClock).
+  IOLoop(std::string_view poller, std::shared_ptr<Clock> clock);
+  IOLoop(std::unique_ptr<Poller> poller, std::shared_ptr<Clock> clock);
+  virtual ~IOLoop();
+  IOLoop(const IOLoop&) = delete;
+  IOLoop& operator=(const IOLoop&) = delete;
+
+  /// The loop this thread is running, or the one made current; nullptr if none.
+  static IOLoop* current() noexcept;
+  void make_current() noexcept;
+  static void clear_current() noexcept;
+
+  /// Calls `handler(fd, events)` whenever `fd` is ready for any of `events` (plus ERROR).
+  /// Level-triggered: an fd that stays ready is reported again on every turn.
+  /// Throws std::invalid_argument for a negative fd, an fd already registered, or bits
+  /// other than READ, WRITE and ERROR; the backend may refuse an fd too (select: FD_SETSIZE).
+  void add_handler(int fd, Handler handler, unsigned events);
+
+  /// The same for any object with fileno(): the handler receives the object itself, and
+  /// close(true) calls the object's own close() if it has one. The object must outlive its
+  /// registration. Registering the object and then its raw fd is the same fd: an error.
+  template <FileLike File, std::invocable<File&, unsigned> FileHandler>
+  void add_handler(File& file, FileHandler handler, unsigned events);
+
+  /// Changes what `fd` is watched for; throws std::invalid_argument if it is not registered.
+  void update_handler(int fd, unsigned events);
+  void update_handler(const FileLike auto& file, unsigned events) {
+    update_handler(file.fileno(), events);
+  }
+
+  /// Stops watching `fd`; events already collected for it this turn are dropped. Removing
+  /// an fd that is not registered is ignored (logged at debug level), as Tornado does.
+  void remove_handler(int fd);
+  void remove_handler(const FileLike auto& file) { remove_handler(file.fileno()); }
+
+  /// The loop's clock: every deadline is measured against it.
+  time_point time() const { return clock_->now(); }
+
+  /// Runs `callback` once, on the loop's thread, at the first turn when time() >= `when`.
+  /// Equal deadlines run in the order they were scheduled; a deadline in the past is due at
+  /// the next turn. Throws std::logic_error on a closed loop, std::invalid_argument for an
+  /// empty callback.
+  Timeout call_at(time_point when, Callback callback);
+  /// call_at(time() + delay, ...).
+  Timeout call_later(duration delay, Callback callback);
+  /// Tornado's older spelling, which takes either a deadline or a delay.
+  Timeout add_timeout(time_point deadline, Callback callback);
+  Timeout add_timeout(duration delay, Callback callback);
+  /// Cancels a timeout that has not run yet. Safe at any time: after it ran, twice, or from
+  /// inside another timeout due in the same turn (it then does not run).
+  void remove_timeout(Timeout timeout) noexcept;
+
+  TimerStats timer_stats() const noexcept;
+
+  /// Runs `callback` on the loop's thread at the next turn (callbacks added by a callback
+  /// wait for the turn after: none can starve I/O or timers). The one method that is safe
+  /// from any thread: it queues under a lock and, when the caller is not the loop's thread,
+  /// wakes the loop through its waker (once, however many calls come before the loop wakes).
+  /// On a closed loop the callback is dropped, as Tornado drops it.
+  void add_callback(Callback callback);
+  /// add_callback for fire-and-forget work (Tornado: without the caller's stack context).
+  void spawn_callback(Callback callback) { add_callback(std::move(callback)); }
+  /// Safe inside a POSIX signal handler, where locks and allocation are forbidden: takes a
+  /// plain function and argument, runs `function(argument)` on the loop's thread at the next
+  /// turn. Up to signal_slots may wait; beyond that it returns false and drops the call.
+  /// Having no lock, it cannot exclude close(): uninstall the signal handler before closing.
+  bool add_callback_from_signal(void (*function)(void*), void* argument = nullptr) noexcept;
+
+  /// Warns (at warning level, with the duration) about any single callback, handler or
+  /// timeout that runs longer than `threshold`, as measured by the loop's clock;
+  /// std::nullopt turns the warning off. Tornado: set_blocking_log_threshold.
+  void set_blocking_log_threshold(std::optional<duration> threshold) { blocking_threshold_ = threshold; }
+
+  /// How many times another thread (or a signal) had to wake the loop.
+  std::uint64_t wakeups() const noexcept { return waker_.writes(); }
+
+  /// Calls `callback(future)` on the loop's thread, on the turn after `future` resolves (the
+  /// next turn, if it already has): never inline inside set_result. If the loop is gone by
+  /// the time the future resolves, nothing runs. Loop thread only, like the Future itself.
+  template <class T, class F>
+    requires std::invocable<F&, const Future<T>&>
+  void add_future(const Future<T>& future, F callback);
+
+  /// Starts the loop, runs `func` inside it, and stops when what it returned is done:
+  /// returns the value, or rethrows the exception. `func` may return a Future<T>, a plain
+  /// value, or nothing; an exception it throws is rethrown here. With a `timeout` that
+  /// expires first, throws TimeoutError saying how long it waited; the loop is then stopped
+  /// and reusable (the work goes on, and will not stop a later run when it finishes).
+  template <class F>
+  auto run_sync(F func, std::optional<duration> timeout = std::nullopt);
+
+  /// Runs `func()` on a worker of `executor` (nullptr: the loop's default executor) and
+  /// returns a Future the loop's thread resolves with its value or exception. A shut-down
+  /// executor refuses (std::logic_error). The loop must outlive the executor's work: its
+  /// own default executor is joined when the loop is destroyed.
+  template <class F>
+  auto run_in_executor(ThreadPoolExecutor* executor, F func)
+      -> Future<std::invoke_result_t<F&>>;
+  /// Replaces the executor that run_in_executor(nullptr, ...) uses.
+  void set_default_executor(std::shared_ptr<ThreadPoolExecutor> executor);
+
+  /// Keeps a suspended coroutine (its Runner, and so its frame) alive while it waits on this
+  /// loop. Python's garbage collector does this job for Tornado; C++ needs an owner. The
+  /// Runner lets go when the coroutine finishes; close() destroys what is still suspended.
+  void keep_coroutine(std::shared_ptr<void> runner);
+  void release_coroutine(const void* runner) noexcept;
+  std::size_t suspended_coroutines() const noexcept { return coroutines_.size(); }
+
+  /// Expires when the loop is destroyed: for callbacks that may outlive it.
+  std::weak_ptr<const bool> alive_token() const noexcept { return alive_; }
+
+  /// Runs until stop(). Throws std::logic_error if the loop is already running or closed.
+  /// If stop() was called while the loop was idle, returns at once, having run nothing.
+  void start();
+  /// Makes start() return once the current turn is over. Loop thread only: from another
+  /// thread, add_callback a call to it.
+  void stop() noexcept;
+
+  /// Releases the poller and the waker, and drops queued callbacks and timeouts unrun. With
+  /// all_fds, also closes every registered descriptor (objects through their own close()).
+  /// Throws std::logic_error while running; a second call is a no-op. The destructor closes
+  /// an open loop without closing the fds.
+  void close(bool all_fds = false);
+
+  bool running() const noexcept { return running_; }
+  bool closed() const noexcept { return closed_; }
+  std::string_view poller_name() const noexcept { return poller_name_; }
+  /// Descriptors registered with add_handler (the loop's own waker is not counted).
+  std::size_t handler_count() const noexcept { return closed_ ? 0 : handlers_.size() - 1; }
+
+ protected:
+  /// The one place where every exception escaping a callback, a handler or a timeout is
+  /// reported; the loop goes on. Called inside the catch; `where` names what was running
+  /// ("callback main::{lambda()#1}", "handler for fd 7", "timeout callback ..."), naming the
+  /// callable's type where the compiler gives one. Default: log at error level.
+  virtual void handle_callback_exception(std::string_view where, std::exception_ptr error);
+
+ private:
+  friend class PeriodicCallback;  // reports its callback's exceptions like any other
+
+  struct Entry {
+    Handler handler;
+    std::function<void()> close_file;  // empty: close(all_fds) closes the int fd itself
+  };
+
+  // One heap entry. The deadline and sequence number are inline, so sifting compares
+  // entries without following a pointer; the callback lives in a slot, found by index.
+  struct HeapEntry {
+    time_point deadline;
+    std::uint64_t sequence;  // Tornado's _timeout_counter: breaks ties first-come first-served
+    std::uint32_t slot;
+  };
+  // Where a scheduled callback waits. The slot is freed the moment its timeout runs or is
+  // removed, and reused by the next call_at; an entry whose sequence no longer matches its
+  // slot's is a cancelled one (a tombstone).
+  struct Slot {
+    Callback callback;
+    std::uint64_t sequence = 0;  // 0: free
+    bool in_heap = false;        // false once collected as due: cancelling it then leaves no tombstone
+  };
+
+  void add_entry(int fd, Entry entry, unsigned events);
+  void dispatch(std::span<const Event> events);
+  void run_handler(int fd, unsigned events);
+  // Runs one callback, handler or timeout: reports what escapes it, and warns if it ran
+  // longer than the blocking threshold. `describe` builds its name, only when needed.
+  template <class Body, class Describe>
+  void run_guarded(Body&& body, Describe&& describe);
+
+  void take_callbacks();
+  void run_callbacks();
+  bool callbacks_waiting();
+  ThreadPoolExecutor& default_executor();
+
+  bool is_live(const HeapEntry& entry) const noexcept {
+    return slots_[entry.slot].sequence == entry.sequence;
+  }
+  std::uint32_t acquire_slot();
+  Callback release_slot(std::uint32_t slot) noexcept;
+  void pop_due_timeouts();
+  void run_timeouts();
+  void compact_if_mostly_dead() noexcept;
+  void compact_timeouts() noexcept;
+  std::optional<time_point> nearest_deadline() const noexcept;
+
+  std::unique_ptr<Poller> poller_;
+  std::shared_ptr<Clock> clock_;
+  Waker waker_;
+  std::string_view poller_name_;  // names are string literals, so this outlives the poller
+  std::unordered_map<int, Entry> handlers_;  // node-based: an entry never moves while it runs
+  // (5)'s work list: what the last poll found, dispatched one fd at a time. remove_handler
+  // clears an fd's entry here, so a handler removed mid-round is not called.
+  std::vector<Event> pending_;
+  std::size_t next_pending_ = 0;
+  // A handler may remove itself while it runs. Destroying (or moving) a function object
+  // during its own call is undefined, so removal during a round extracts the whole table
+  // node, which keeps the handler where it is, and parks it here until the round is over.
+  std::vector<std::unordered_map<int, Entry>::node_type> retired_;
+  // The timer heap: a binary min-heap on (deadline, sequence), as Tornado's _timeouts.
+  std::vector<HeapEntry> timeouts_;
+  std::vector<Slot> slots_;
+  std::vector<std::uint32_t> free_slots_;
+  std::vector<HeapEntry> due_;  // (2)'s list, kept to reuse its memory
+  std::uint64_t timeout_counter_ = 0;
+  std::size_t cancellations_ = 0;  // tombstones in timeouts_
+  std::size_t compactions_ = 0;
+
+  // The callback queue: the only state other threads touch, so the only state under a lock.
+  std::mutex callbacks_mutex_;
+  std::vector<Callback> callbacks_;     // Tornado's _callbacks (guarded)
+  std::atomic<bool> closing_ = false;   // set by close(): callbacks are dropped from now on
+  bool wake_pending_ = false;           // guarded: a wake is written and not yet consumed
+  std::vector<Callback> ready_;         // (1)'s snapshot, run in (3); loop thread only
+  SignalQueue<signal_slots> from_signals_;
+  std::atomic<std::thread::id> thread_id_{};  // the thread that runs start()
+  std::optional<duration> blocking_threshold_;
+  // What add_future's callbacks hold instead of the loop itself: a Future that resolves
+  // after the loop is gone finds the token expired and calls nothing.
+  std::shared_ptr<const bool> alive_ = std::make_shared<const bool>(true);
+  std::unordered_map<const void*, std::shared_ptr<void>> coroutines_;  // suspended Runners
+
+  bool running_ = false;
+  bool stopped_ = false;  // a stop() that arrived while idle: the next start() returns at once
+  bool closed_ = false;
+  // Last, so it is destroyed (its workers joined) first, while the loop they report to still
+  // stands; the loop is closed by then, so what they hand back is dropped.
+  std::shared_ptr<ThreadPoolExecutor> default_executor_;
+};
+
+template <class T, class F>
+  requires std::invocable<F&, const Future<T>&>
+void IOLoop::add_future(const Future<T>& future, F callback) {
+  // Tornado: future.add_done_callback(lambda f: self.add_callback(callback, f)).
+  future.add_done_callback(
+      [this, alive = std::weak_ptr(alive_), callback = std::move(callback)](const Future<T>& done) {
+        if (alive.expired()) return;
+        add_callback([callback, done]() mutable { callback(done); });
+      });
+}
+
+template <class F>
+auto IOLoop::run_sync(F func, std::optional<duration> timeout) {
+  using Returned = std::invoke_result_t<F&>;
+  using T = awaited_t<Returned>;
+  // Shared with the callbacks below, which may outlive this call (a timed-out future still
+  // resolves later); `active` keeps them from stopping any later run.
+  struct Run {
+    F func;
+    std::optional<Future<T>> future;
+    bool active = true;
+    bool timed_out = false;
+  };
+  auto run = std::make_shared<Run>(Run{std::move(func), std::nullopt, true, false});
+
+  add_callback([this, run] {
+    if (!run->active) return;  // that run_sync is over (an idle stop() ended it unstarted)
+    Future<T> future;
+    try {
+      if constexpr (is_future_v<Returned>) {
+        future = run->func();
+      } else if constexpr (std::is_void_v<T>) {
+        run->func();
+        future.set_result();
+      } else {
+        future.set_result(run->func());
+      }
+    } catch (...) {
+      if (!future.done()) future.set_exception(std::current_exception());
+    }
+    run->future = future;
+    add_future(future, [this, run](const Future<T>&) {
+      if (run->active) stop();
+    });
+  });
+  Timeout timer;
+  if (timeout) {
+    timer = call_later(*timeout, [this, run] {
+      run->timed_out = true;
+      stop();
+    });
+  }
+  struct EndOfRun {  // however start() ends, this run's callbacks must not touch a later one
+    IOLoop& loop;
+    Run& run;
+    Timeout timer;
+    ~EndOfRun() {
+      run.active = false;
+      loop.remove_timeout(timer);
+    }
+  };
+  {
+    EndOfRun end{*this, *run, timer};
+    start();
+  }
+  // Taken out of the shared Run: a Future that never resolves keeps our stop callback (and so
+  // the Run) alive, and a Run holding that Future back would be a cycle, never freed.
+  const std::optional<Future<T>> future = std::exchange(run->future, std::nullopt);
+  if (!future || !future->done()) {
+    if (run->timed_out) {
+      throw TimeoutError("run_sync: the operation timed out after " +
+                         std::to_string(std::chrono::duration<double>(*timeout).count()) +
+                         " s");
+    }
+    throw std::runtime_error("run_sync: the loop was stopped before the operation finished");
+  }
+  if constexpr (std::is_void_v<T>) {
+    future->result();
+  } else if constexpr (std::is_copy_constructible_v<T>) {
+    return T(future->result());
+  } else {
+    return T(std::move(future->result()));
+  }
+}
+
+template <class F>
+auto IOLoop::run_in_executor(ThreadPoolExecutor* executor, F func)
+    -> Future<std::invoke_result_t<F&>> {
+  using R = std::invoke_result_t<F&>;
+  using Value = std::conditional_t<std::is_void_v<R>, std::monostate, R>;
+  Future<R> future;
+  ThreadPoolExecutor& pool = executor != nullptr ? *executor : default_executor();
+  // A std::function must be copyable, so what travels between threads does so in a box.
+  struct Outcome {
+    std::optional<Value> value;
+    std::exception_ptr error;
+  };
+  auto job = std::make_shared<F>(std::move(func));
+  pool.submit([this, job, future] {
+    // On a worker thread: touch nothing of the loop but add_callback, nothing of the Future
+    // but its handle.
+    auto outcome = std::make_shared<Outcome>();
+    try {
+      if constexpr (std::is_void_v<R>) {
+        (*job)();
+        outcome->value.emplace();
+      } else {
+        outcome->value.emplace((*job)());
+      }
+    } catch (...) {
+      outcome->error = std::current_exception();
+    }
+    add_callback([future, outcome] {
+      if (outcome->error) {
+        future.set_exception(outcome->error);
+      } else if constexpr (std::is_void_v<R>) {
+        future.set_result();
+      } else {
+        future.set_result(std::move(*outcome->value));
+      }
+    });
+  });
+  return future;
+}
+
+template <FileLike File, std::invocable<File&, unsigned> FileHandler>
+void IOLoop::add_handler(File& file, FileHandler handler, unsigned events) {
+  Entry entry;
+  entry.handler = [&file, handler = std::move(handler)](int, unsigned ready) mutable {
+    handler(file, ready);
+  };
+  if constexpr (requires { file.close(); }) entry.close_file = [&file] { file.close(); };
+  add_entry(file.fileno(), std::move(entry), events);
+}
+
+/// Calls `callback` every `interval`, on `loop`, from start() until stop(). The schedule is a
+/// grid anchored at start(): each run is planned one interval after the previous plan, not
+/// after the previous run finished, and runs missed by a slow callback or a blocked loop are
+/// skipped, not fired in a burst. The first run comes one interval after start(). Bound to
+/// its loop at construction (Tornado 4.5); it must not outlive the loop. Destroying it stops it,
+/// but not from inside its own callback (the callback is running): call stop() there.
+class PeriodicCallback {
+ public:
+  using Callback = IOLoop::Callback;
+  using duration = IOLoop::duration;
+
+  /// Throws std::invalid_argument for an interval of zero or less, or an empty callback.
+  PeriodicCallback(IOLoop& loop, Callback callback, duration interval);
+  ~PeriodicCallback() { stop(); }
+  PeriodicCallback(const PeriodicCallback&) = delete;
+  PeriodicCallback& operator=(const PeriodicCallback&) = delete;
+
+  /// Starts the schedule; starting a running PeriodicCallback does nothing.
+  void start();
+  /// Stops it, also from inside its own callback. It may be started again.
+  void stop() noexcept;
+  bool is_running() const noexcept { return running_; }
+
+ private:
+  void run();
+  void schedule_next();
+
+  IOLoop& loop_;
+  Callback callback_;
+  duration interval_;
+  bool running_ = false;
+  IOLoop::time_point next_run_{};
+  IOLoop::Timeout timeout_;
+};
+
+}  // namespace ch07

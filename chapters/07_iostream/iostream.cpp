@@ -1,0 +1,385 @@
+#include "iostream.hpp"
+
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <system_error>
+#include <vector>
+
+#include "common/log.hpp"
+
+namespace ch07 {
+namespace {
+
+std::string message_of(std::exception_ptr error) {
+  if (!error) return "Stream is closed";
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    return std::string("Stream is closed: ") + e.what();
+  } catch (...) {
+    return "Stream is closed";
+  }
+}
+
+template <class T>
+Future<T> failed(std::exception_ptr error) {
+  Future<T> future;
+  future.set_exception(std::move(error));
+  return future;
+}
+
+std::exception_ptr errno_error(int error, const std::string& what) {
+  return std::make_exception_ptr(std::system_error(error, std::generic_category(), what));
+}
+
+}  // namespace
+
+StreamClosedError::StreamClosedError(std::exception_ptr real_error)
+    : std::runtime_error(message_of(real_error)), real_error_(std::move(real_error)) {}
+
+IOStream::IOStream(IOLoop& loop, common::Fd socket) : IOStream(loop, std::move(socket), Options{}) {}
+
+IOStream::IOStream(IOLoop& loop, common::Fd socket, Options options)
+    : loop_(loop), socket_(std::move(socket)), options_(options), alive_(loop.alive_token()) {
+  if (!socket_) throw std::invalid_argument("IOStream: the socket is not open");
+  if (options_.max_buffer_size == 0 || options_.read_chunk_size == 0) {
+    throw std::invalid_argument("IOStream: buffer sizes must be positive");
+  }
+  common::set_nonblocking(socket_.get());
+}
+
+IOStream::~IOStream() {
+  // Nobody holds us, so nothing is registered (the loop's handler would hold us) unless the
+  // loop was closed under us; either way, only the socket is left to close.
+  if (registered_ && !alive_.expired() && !loop_.closed()) loop_.remove_handler(socket_.get());
+  if (!closed_) fail_pending(std::make_exception_ptr(StreamClosedError()));
+}
+
+Future<std::shared_ptr<IOStream>> IOStream::connect(IOLoop& loop, const std::string& host,
+                                                     int port, Options options) {
+  Future<std::shared_ptr<IOStream>> connected;
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICSERV;
+  addrinfo* found = nullptr;
+  const std::string service = std::to_string(port);
+  if (const int rc = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &found); rc != 0) {
+    connected.set_exception(std::make_exception_ptr(StreamClosedError(std::make_exception_ptr(
+        std::runtime_error("cannot resolve " + host + ": " + ::gai_strerror(rc))))));
+    return connected;
+  }
+  std::unique_ptr<addrinfo, void (*)(addrinfo*)> addresses(found, ::freeaddrinfo);
+  common::Fd socket(::socket(found->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!socket) {
+    connected.set_exception(std::make_exception_ptr(StreamClosedError(errno_error(errno, "socket"))));
+    return connected;
+  }
+  auto stream = std::make_shared<IOStream>(loop, std::move(socket), options);
+  const std::string where = "connect to " + host + ":" + service;
+  if (::connect(stream->fileno(), found->ai_addr, found->ai_addrlen) == 0) {
+    connected.set_result(stream);
+    return connected;
+  }
+  if (errno != EINPROGRESS) {
+    const auto error = errno_error(errno, where);
+    stream->close(error);
+    connected.set_exception(std::make_exception_ptr(StreamClosedError(error)));
+    return connected;
+  }
+  // Writable means connected, or failed: finish_connect tells which (SO_ERROR).
+  stream->connecting_ = true;
+  stream->connect_where_ = where;
+  stream->connect_future_ = connected;
+  stream->update_interest();
+  return connected;
+}
+
+// ---------------------------------------------------------------------------- reading
+
+Future<std::string> IOStream::read_until(std::string delimiter, std::size_t max_bytes) {
+  if (delimiter.empty()) throw std::invalid_argument("read_until: the delimiter is empty");
+  return start_read({ReadKind::Until, std::move(delimiter), max_bytes, false, {}});
+}
+
+Future<std::string> IOStream::read_bytes(std::size_t n, bool partial) {
+  if (n == 0) throw std::invalid_argument("read_bytes: asks for zero bytes");
+  return start_read({ReadKind::Bytes, {}, n, partial, {}});
+}
+
+Future<std::string> IOStream::read_until_close() {
+  return start_read({ReadKind::UntilClose, {}, 0, false, {}});
+}
+
+Future<std::string> IOStream::start_read(PendingRead read) {
+  if (read_) {
+    throw std::logic_error("IOStream: already reading (one read at a time, as in Tornado)");
+  }
+  Future<std::string> future = read.future;
+  read_ = std::move(read);
+  search_from_ = read_offset_;
+  // Tornado's _try_inline_read: the buffer may already hold the answer; else read what the
+  // socket has right now; only then wait for the loop.
+  if (try_complete_read()) return future;
+  if (closed_) {  // what is buffered may still answer it; otherwise it fails now
+    finish_read_on_close();
+    fail_pending(std::make_exception_ptr(StreamClosedError(error_)));
+    return future;
+  }
+  read_from_socket();
+  if (!closed_) update_interest();
+  return future;
+}
+
+std::optional<std::size_t> IOStream::satisfied_at() {
+  switch (read_->kind) {
+    case ReadKind::Bytes:
+      if (buffered() >= read_->bytes) return read_->bytes;
+      if (read_->partial && buffered() > 0) return buffered();
+      return std::nullopt;
+    case ReadKind::Until: {
+      const std::string& delimiter = read_->delimiter;
+      const std::size_t at = read_buffer_.find(delimiter, search_from_);
+      const std::size_t max = read_->bytes;
+      if (at != std::string::npos) {
+        const std::size_t end = at - read_offset_ + delimiter.size();
+        if (max == 0 || end <= max) return end;
+      } else {
+        // Next time, look only at what is new (but keep room for a delimiter split in two).
+        search_from_ = std::max(read_offset_,
+                                read_buffer_.size() - std::min(read_buffer_.size(), delimiter.size() - 1));
+        if (max == 0 || buffered() < max) return std::nullopt;
+      }
+      unsatisfiable_ = true;
+      return std::nullopt;
+    }
+    case ReadKind::UntilClose:
+      return std::nullopt;  // only close() finishes it
+  }
+  return std::nullopt;
+}
+
+bool IOStream::try_complete_read() {
+  if (!read_) return false;
+  const std::optional<std::size_t> end = satisfied_at();
+  if (unsatisfiable_) {
+    // Unlike Tornado, which closes the stream here, only the read fails: the bytes stay
+    // buffered and the stream open, so a server can still answer "431 headers too large".
+    unsatisfiable_ = false;
+    Future<std::string> future = std::move(read_->future);
+    const std::size_t max = read_->bytes;
+    read_.reset();
+    future.set_exception(std::make_exception_ptr(UnsatisfiableReadError(
+        "read_until: delimiter not found within max_bytes (" + std::to_string(max) + ")")));
+    return true;
+  }
+  if (!end) return false;
+  Future<std::string> future = std::move(read_->future);
+  read_.reset();
+  future.set_result(take(*end));  // may run a callback that starts the next read
+  return true;
+}
+
+void IOStream::read_from_socket() {
+  std::vector<char> chunk(options_.read_chunk_size);
+  while (read_ && !closed_) {
+    if (try_complete_read()) continue;  // a callback may have started another read
+    if (!read_ || closed_) return;
+    if (buffered() >= options_.max_buffer_size) {
+      close(std::make_exception_ptr(StreamBufferFullError(
+          "Reached maximum read buffer size (" + std::to_string(options_.max_buffer_size) + " bytes)")));
+      return;
+    }
+    const ssize_t n = ::recv(socket_.get(), chunk.data(), chunk.size(), 0);
+    if (n > 0) {
+      read_buffer_.append(chunk.data(), static_cast<std::size_t>(n));
+      continue;
+    }
+    if (n == 0) {  // the peer closed: a clean end of file
+      close();
+      return;
+    }
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+    close(errno_error(errno, "recv"));
+    return;
+  }
+}
+
+std::string IOStream::take(std::size_t n) {
+  std::string data = read_buffer_.substr(read_offset_, n);
+  read_offset_ += n;
+  if (read_offset_ == read_buffer_.size()) {
+    read_buffer_.clear();
+    read_offset_ = 0;
+  } else if (read_offset_ > read_buffer_.size() / 2) {
+    // Consumed bytes are dropped in bulk, not one read at a time: O(1) per byte overall.
+    read_buffer_.erase(0, read_offset_);
+    read_offset_ = 0;
+  }
+  search_from_ = read_offset_;
+  return data;
+}
+
+// ---------------------------------------------------------------------------- writing
+
+Future<void> IOStream::write(std::string data) {
+  if (closed_) return failed<void>(std::make_exception_ptr(StreamClosedError(error_)));
+  Future<void> future;
+  write_buffer_.append(data);
+  writes_.push_back({write_buffer_.size(), future});
+  if (!connecting_) handle_write();  // most writes go out right here
+  if (!closed_) update_interest();
+  return future;
+}
+
+void IOStream::handle_write() {
+  while (write_offset_ < write_buffer_.size()) {
+    // MSG_NOSIGNAL: a vanished peer is an EPIPE for us to report, not a SIGPIPE that kills.
+    const ssize_t n = ::send(socket_.get(), write_buffer_.data() + write_offset_,
+                             write_buffer_.size() - write_offset_, MSG_NOSIGNAL);
+    if (n > 0) {
+      write_offset_ += static_cast<std::size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n == 0 || errno == EAGAIN || errno == EWOULDBLOCK) break;  // the kernel's buffer is full
+    close(errno_error(errno, "send"));
+    return;
+  }
+  // Resolve what is flushed only after the buffer is tidy: a callback may write again.
+  std::vector<Future<void>> flushed;
+  while (!writes_.empty() && writes_.front().end <= write_offset_) {
+    flushed.push_back(std::move(writes_.front().future));
+    writes_.pop_front();
+  }
+  if (write_offset_ == write_buffer_.size() || write_offset_ > write_buffer_.size() / 2) {
+    write_buffer_.erase(0, write_offset_);
+    for (PendingWrite& pending : writes_) pending.end -= write_offset_;
+    write_offset_ = 0;
+  }
+  for (const Future<void>& future : flushed) future.set_result();
+}
+
+// ---------------------------------------------------------------------------- the loop's side
+
+void IOStream::update_interest() {
+  if (closed_) return;
+  const unsigned want = (read_ ? IOLoop::READ : IOLoop::NONE) |
+                        ((connecting_ || writing()) ? IOLoop::WRITE : IOLoop::NONE);
+  if (want == IOLoop::NONE) {
+    // Waiting for nobody: let the loop go of us, so that only our users keep us alive.
+    if (registered_) {
+      loop_.remove_handler(socket_.get());
+      registered_ = false;
+    }
+    return;
+  }
+  if (!registered_) {
+    // While registered, the loop holds the stream: a coroutine that awaits a read on a
+    // stream nobody else holds still gets its answer, and closing the loop lets go of it.
+    loop_.add_handler(
+        socket_.get(), [self = shared_from_this()](int, unsigned events) { self->handle_events(events); },
+        want);
+    registered_ = true;
+  } else if (want != interest_) {
+    loop_.update_handler(socket_.get(), want);
+  }
+  interest_ = want;
+}
+
+void IOStream::handle_events(unsigned events) {
+  const auto self = shared_from_this();  // what we call may drop the loop's reference
+  if (connecting_) {
+    if (events & (IOLoop::WRITE | IOLoop::ERROR)) finish_connect();
+    if (closed_ || connecting_) return;
+  }
+  if (events & IOLoop::READ) read_from_socket();
+  if (closed_) return;
+  if (events & IOLoop::WRITE) handle_write();
+  if (closed_) return;
+  if ((events & IOLoop::ERROR) && !(events & IOLoop::READ)) {
+    // An error or hang-up with nothing left to read: Tornado closes with the socket's error.
+    int error = 0;
+    socklen_t length = sizeof error;
+    ::getsockopt(socket_.get(), SOL_SOCKET, SO_ERROR, &error, &length);
+    close(error != 0 ? errno_error(error, "socket") : nullptr);
+    return;
+  }
+  update_interest();
+}
+
+void IOStream::finish_connect() {
+  int error = 0;
+  socklen_t length = sizeof error;
+  ::getsockopt(socket_.get(), SOL_SOCKET, SO_ERROR, &error, &length);
+  connecting_ = false;
+  Future<std::shared_ptr<IOStream>> connected = std::move(connect_future_);
+  connect_future_ = {};
+  if (error != 0) {
+    const auto reason = errno_error(error, connect_where_);
+    close(reason);
+    connected.set_exception(std::make_exception_ptr(StreamClosedError(reason)));
+    return;
+  }
+  connected.set_result(shared_from_this());
+  if (!closed_) {
+    handle_write();  // what was written while connecting
+    if (!closed_) update_interest();
+  }
+}
+
+// ---------------------------------------------------------------------------- closing
+
+void IOStream::close(std::exception_ptr reason) {
+  if (closed_) return;
+  const auto self = weak_from_this().lock();  // (may be null inside a destructor)
+  closed_ = true;
+  if (!error_) error_ = reason;
+  if (registered_) {
+    registered_ = false;
+    if (!alive_.expired() && !loop_.closed()) loop_.remove_handler(socket_.get());
+  }
+  socket_.close();
+  finish_read_on_close();
+  fail_pending(std::make_exception_ptr(StreamClosedError(error_)));
+  if (close_callback_ && !alive_.expired() && !loop_.closed()) {
+    loop_.add_callback(std::exchange(close_callback_, nullptr));
+  }
+}
+
+void IOStream::finish_read_on_close() {
+  if (!read_) return;
+  if (read_->kind == ReadKind::UntilClose) {
+    // Reading until close is done when the stream closes, whatever the reason.
+    Future<std::string> future = std::move(read_->future);
+    read_.reset();
+    future.set_result(take(buffered()));
+    return;
+  }
+  try_complete_read();  // what is buffered may still answer it; if not, it fails below
+}
+
+void IOStream::fail_pending(std::exception_ptr error) {
+  if (read_) {
+    Future<std::string> future = std::move(read_->future);
+    read_.reset();
+    future.set_exception(error);
+  }
+  std::deque<PendingWrite> writes = std::exchange(writes_, {});
+  for (PendingWrite& pending : writes) pending.future.set_exception(error);
+  if (connecting_) {
+    connecting_ = false;
+    Future<std::shared_ptr<IOStream>> connected = std::move(connect_future_);
+    connect_future_ = {};
+    if (!connected.done()) connected.set_exception(error);
+  }
+}
+
+}  // namespace ch07

@@ -1,0 +1,29 @@
+// Every loop spec chapter 7 has: chapters 2 to 6's, and the IOStream specs.
+#include "callbacks_spec.hpp"
+#include "coroutines_spec.hpp"
+#include "environments.hpp"
+#include "futures_spec.hpp"
+#include "handlers_spec.hpp"
+#include "iostream_spec.hpp"
+#include "lifecycle_spec.hpp"
+#include "timers_spec.hpp"
+
+namespace spec {
+INSTANTIATE_TYPED_TEST_SUITE_P(ch07, Handlers, ch07_tests::Loops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch07, HandlerRounds, ch07_tests::Loops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch07, Lifecycle, ch07_tests::Loops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch07, Timers, ch07_tests::TimedLoops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch07, VirtualTime, ch07_tests::VirtualLoops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch07, TimerHeap, ch07_tests::OneLoop, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch07, Callbacks, ch07_tests::Loops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch07, CallbacksAcrossThreads, ch07_tests::Loops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch07, PeriodicCallbacks, ch07_tests::OneLoop, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch07, BlockingWarning, ch07_tests::OneLoop, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch07, Futures, ch07_tests::OneLoop, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch07, LoopFutures, ch07_tests::Loops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch07, RunSyncTimeouts, ch07_tests::OneLoop, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch07, FuturesAcrossThreads, ch07_tests::Loops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch07, Coroutines, ch07_tests::CoroutineStyles, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch07, CoroutineHelpers, ch07_tests::OneLoop, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch07, IOStreams, ch07_tests::Loops, EnvName);
+}  // namespace spec

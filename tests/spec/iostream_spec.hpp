@@ -1,0 +1,199 @@
+// Chapter 7's rules for IOStream, on socketpairs. Instantiated by every chapter from 7 on,
+// on every backend. The environment also names Env::IOStream, Env::StreamClosedError,
+// Env::UnsatisfiableReadError and Env::StreamBufferFullError.
+#pragma once
+
+#include <sys/socket.h>
+
+#include <memory>
+#include <string>
+
+#include "common/fd.hpp"
+#include "loop_harness.hpp"
+
+namespace spec {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+template <class Env>
+class IOStreams : public LoopTest<Env> {
+ protected:
+  using Stream = typename Env::IOStream;
+  template <class T>
+  using Future = typename Env::template Future<T>;
+
+  common::SocketPair pair = common::make_socketpair();
+  std::shared_ptr<Stream> stream = std::make_shared<Stream>(this->loop, std::move(pair.first));
+  common::Fd& peer = pair.second;  // the other end, written and read directly
+
+  /// Writes `data` from the peer after `delay`, on the loop.
+  void peer_writes_later(std::string data, std::chrono::milliseconds delay) {
+    this->loop.call_later(delay, [this, data] { common::write_all(peer.get(), data); });
+  }
+  /// Runs the loop until `future` is done; returns its value (or rethrows).
+  template <class T>
+  auto wait(const Future<T>& future) {
+    return common::testing::with_watchdog(std::chrono::seconds(10), [&] {
+      return this->loop.run_sync([future] { return future; });
+    });
+  }
+  /// The exception a finished-or-soon-failed future holds.
+  template <class T>
+  std::exception_ptr failure_of(const Future<T>& future) {
+    try {
+      wait(future);
+    } catch (...) {
+      return std::current_exception();
+    }
+    return nullptr;
+  }
+};
+TYPED_TEST_SUITE_P(IOStreams);
+
+TYPED_TEST_P(IOStreams, ReadUntilGivesEverythingUpToAndIncludingTheDelimiter) {
+  common::write_all(this->peer.get(), "first line\r\nsecond");
+
+  EXPECT_EQ(this->wait(this->stream->read_until("\r\n")), "first line\r\n");
+  EXPECT_EQ(this->wait(this->stream->read_bytes(6)), "second");
+}
+
+TYPED_TEST_P(IOStreams, ADelimiterSplitAcrossPacketsIsFound) {
+  auto line = this->stream->read_until("\r\n\r\n");
+  this->peer_writes_later("GET / HT", 1ms);
+  this->peer_writes_later("TP/1.1\r", 2ms);
+  this->peer_writes_later("\n\r", 3ms);
+  this->peer_writes_later("\nafter", 4ms);
+
+  EXPECT_EQ(this->wait(line), "GET / HTTP/1.1\r\n\r\n");
+  EXPECT_EQ(this->wait(this->stream->read_bytes(5)), "after");
+}
+
+TYPED_TEST_P(IOStreams, ReadUntilPastMaxBytesFailsButTheStreamStaysOpen) {
+  common::write_all(this->peer.get(), std::string(100, 'x'));
+
+  const auto error = this->failure_of(this->stream->read_until("\n", 64));
+
+  EXPECT_EQ(what_of(error), "read_until: delimiter not found within max_bytes (64)");
+  EXPECT_FALSE(this->stream->closed());
+  EXPECT_EQ(this->wait(this->stream->read_bytes(100)), std::string(100, 'x'));  // still buffered
+}
+
+TYPED_TEST_P(IOStreams, ReadBytesWaitsForExactlyNOrWithPartialTakesWhatIsThere) {
+  common::write_all(this->peer.get(), "abc");
+  EXPECT_EQ(this->wait(this->stream->read_bytes(10, true)), "abc");
+
+  auto exact = this->stream->read_bytes(4);
+  this->peer_writes_later("de", 1ms);
+  this->peer_writes_later("fg", 2ms);
+  EXPECT_EQ(this->wait(exact), "defg");
+}
+
+TYPED_TEST_P(IOStreams, ReadUntilCloseGetsEverythingOnceThePeerCloses) {
+  auto all = this->stream->read_until_close();
+  this->peer_writes_later("one ", 1ms);
+  this->peer_writes_later("two", 2ms);
+  this->loop.call_later(3ms, [this] { this->peer.close(); });
+
+  EXPECT_EQ(this->wait(all), "one two");
+  EXPECT_TRUE(this->stream->closed());
+  EXPECT_EQ(this->stream->error(), nullptr);  // a clean end of file
+}
+
+TYPED_TEST_P(IOStreams, TheReadBufferBoundClosesTheStreamWithAClearError) {
+  typename TestFixture::Stream::Options small;
+  small.max_buffer_size = 1024;
+  small.read_chunk_size = 256;
+  auto pair = common::make_socketpair();
+  auto bounded = std::make_shared<typename TestFixture::Stream>(this->loop, std::move(pair.first), small);
+  common::write_all(pair.second.get(), std::string(4096, 'y'));  // no delimiter, ever
+
+  const auto error = this->failure_of(bounded->read_until("\n"));
+
+  EXPECT_THROW(std::rethrow_exception(error), typename TypeParam::StreamClosedError);
+  EXPECT_THAT(what_of(error), HasSubstr("Reached maximum read buffer size (1024 bytes)"));
+  EXPECT_TRUE(bounded->closed());
+}
+
+TYPED_TEST_P(IOStreams, AWriteLargerThanTheSocketBufferIsFlushedWholeAndInOrder) {
+  auto other = std::make_shared<typename TestFixture::Stream>(this->loop, std::move(this->peer));
+  std::string big(8 * 1024 * 1024, '\0');
+  for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>('a' + i % 26);
+
+  auto first = this->stream->write(big);
+  auto second = this->stream->write("<end>");
+  EXPECT_FALSE(first.done());  // the kernel cannot take 8 MiB at once
+  const std::string received = this->wait(other->read_bytes(big.size() + 5));
+
+  EXPECT_TRUE(first.done());
+  EXPECT_TRUE(second.done());
+  EXPECT_EQ(received.size(), big.size() + 5);
+  EXPECT_TRUE(received == big + "<end>");
+}
+
+TYPED_TEST_P(IOStreams, CloseDuringAPendingReadFailsItAndRunsTheCloseCallbackNextTurn) {
+  std::vector<std::string> happened;
+  this->stream->set_close_callback([&] { happened.push_back("close callback"); });
+  auto pending = this->stream->read_until("\n");
+  this->loop.call_later(1ms, [&] {
+    this->stream->close();
+    happened.push_back("close() returned");
+  });
+
+  const auto error = this->failure_of(pending);
+
+  EXPECT_THROW(std::rethrow_exception(error), typename TypeParam::StreamClosedError);
+  EXPECT_THAT(happened, ElementsAre("close() returned", "close callback"));
+}
+
+TYPED_TEST_P(IOStreams, AVanishedPeerFailsTheWriteInsteadOfKillingTheProcess) {
+  this->peer.close();
+  // Several writes: the first may land in the dead socket's buffer; one of them must fail.
+  std::exception_ptr error;
+  for (int i = 0; i < 4 && !error; ++i) error = this->failure_of(this->stream->write(std::string(1 << 20, 'z')));
+
+  ASSERT_NE(error, nullptr);  // (and SIGPIPE did not end the test binary)
+  EXPECT_THROW(std::rethrow_exception(error), typename TypeParam::StreamClosedError);
+  EXPECT_TRUE(this->stream->closed());
+}
+
+TYPED_TEST_P(IOStreams, OneReadAtATime) {
+  auto first = this->stream->read_until("\n");
+  expect_error<std::logic_error>([&] { this->stream->read_bytes(1); }, {"already reading"});
+  common::write_all(this->peer.get(), "ok\n");
+  EXPECT_EQ(this->wait(first), "ok\n");
+}
+
+TYPED_TEST_P(IOStreams, ReadingOrWritingAClosedStreamFails) {
+  this->stream->close();
+  EXPECT_THROW(this->wait(this->stream->read_bytes(1)), typename TypeParam::StreamClosedError);
+  EXPECT_THROW(this->wait(this->stream->write("x")), typename TypeParam::StreamClosedError);
+}
+
+TYPED_TEST_P(IOStreams, AStreamWaitingOnAClosedLoopIsReleased) {
+  auto pair = common::make_socketpair();
+  std::weak_ptr<typename TestFixture::Stream> watch;
+  typename TestFixture::template Future<std::string> pending;
+  {
+    auto doomed = make_plain_loop<TypeParam>();
+    auto waiting = std::make_shared<typename TestFixture::Stream>(*doomed, std::move(pair.first));
+    pending = waiting->read_until("\n");  // the loop now holds the stream
+    watch = waiting;
+  }
+  EXPECT_TRUE(watch.expired());  // the loop let go of it; its socket is closed
+  ASSERT_TRUE(pending.done());
+  EXPECT_THROW(pending.result(), typename TypeParam::StreamClosedError);
+}
+
+REGISTER_TYPED_TEST_SUITE_P(IOStreams, ReadUntilGivesEverythingUpToAndIncludingTheDelimiter,
+                            ADelimiterSplitAcrossPacketsIsFound,
+                            ReadUntilPastMaxBytesFailsButTheStreamStaysOpen,
+                            ReadBytesWaitsForExactlyNOrWithPartialTakesWhatIsThere,
+                            ReadUntilCloseGetsEverythingOnceThePeerCloses,
+                            TheReadBufferBoundClosesTheStreamWithAClearError,
+                            AWriteLargerThanTheSocketBufferIsFlushedWholeAndInOrder,
+                            CloseDuringAPendingReadFailsItAndRunsTheCloseCallbackNextTurn,
+                            AVanishedPeerFailsTheWriteInsteadOfKillingTheProcess, OneReadAtATime,
+                            ReadingOrWritingAClosedStreamFails, AStreamWaitingOnAClosedLoopIsReleased);
+
+}  // namespace spec
