@@ -50,6 +50,8 @@ class AnyFuture {
   AnyFuture(Moment) : moment_(true) {}
 
   bool is_moment() const noexcept { return moment_; }
+  /// Holds neither a Future nor moment (default-made): nothing to wait on.
+  bool empty() const noexcept { return !moment_ && !impl_; }
   /// moment counts as done: it carries no value, only the hop the Runner takes for it.
   bool done() const { return moment_ || (impl_ && impl_->done()); }
   std::exception_ptr exception() const { return impl_ ? impl_->exception() : nullptr; }
@@ -172,6 +174,11 @@ class Runner final : public std::enable_shared_from_this<Runner<T>> {
   // Tornado: Runner.handle_yield. True if the caller should go on at once.
   bool handle_yield(AnyFuture yielded) {
     future_ = std::move(yielded);
+    if (future_.empty()) {
+      // Tornado's BadYieldError: thrown in at that yield, where it can be caught.
+      future_ = failed(std::logic_error("a coroutine yielded an empty AnyFuture: yield a Future or moment"));
+      return true;
+    }
     if (future_.done() && !future_.is_moment()) return true;
     if (loop_ == nullptr) {
       loop_ = IOLoop::current();
@@ -586,7 +593,8 @@ void PromiseOf<T>::deliver() noexcept {
 /// one runs its body up to the first Future that is not done yet, then returns; the result is
 /// this Coroutine, which is a Future<T> of what it co_returns (or of the exception that left
 /// it). Inside, `T x = co_yield fetch();` is Tornado's `x = yield fetch()`, and
-/// `co_await fetch()` is the same wait in the modern spelling (Tornado 5's `await`).
+/// `co_await fetch()` is the same wait in the modern spelling (`await`, which Tornado
+/// accepts since 4.3, with Python 3.5's native coroutines).
 template <class T>
 class Coroutine : public Future<T> {
  public:
