@@ -1,5 +1,6 @@
 #include "httpclient.hpp"
 
+#include <cctype>
 #include <charconv>
 #include <exception>
 #include <memory>
@@ -52,6 +53,11 @@ Coroutine<std::string> read_chunked(std::shared_ptr<IOStream> stream) {
   }
 }
 
+std::string lowercase(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
 std::string describe(std::exception_ptr error) {
   try {
     std::rethrow_exception(error);
@@ -101,7 +107,7 @@ Coroutine<HTTPResponse> fetch(std::string url, IOLoop::duration timeout) {
     const bool no_body = response.code / 100 == 1 || response.code == 204 || response.code == 304;
     if (no_body) {
       // nothing to read
-    } else if (response.headers.get("Transfer-Encoding").value_or("") == "chunked") {
+    } else if (lowercase(response.headers.get("Transfer-Encoding").value_or("")) == "chunked") {
       response.body = co_await read_chunked(stream);
     } else if (const auto length = response.headers.get("Content-Length")) {
       std::size_t n = 0;
@@ -112,6 +118,12 @@ Coroutine<HTTPResponse> fetch(std::string url, IOLoop::duration timeout) {
       if (n > 0) response.body = co_await stream->read_bytes(n);
     } else {
       response.body = co_await stream->read_until_close();
+      // Reading until close ends however the stream closes: our deadline, the buffer bound
+      // or a reset must not pass for the end of the body.
+      if (*timed_out) throw FetchError("fetch " + url + ": timed out after " + seconds);
+      if (stream->error()) {
+        throw FetchError("fetch " + url + ": the connection closed early (" + describe(stream->error()) + ")");
+      }
     }
     stream->close();
     co_return response;

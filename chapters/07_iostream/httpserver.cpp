@@ -1,5 +1,6 @@
 #include "httpserver.hpp"
 
+#include <cctype>
 #include <charconv>
 #include <exception>
 
@@ -17,9 +18,10 @@ HTTPResponse error_response(int code, const std::string& message) {
 }
 
 bool wants_keep_alive(const HTTPRequest& request) {
-  const std::string connection = request.headers.get("Connection").value_or("");
+  std::string connection = request.headers.get("Connection").value_or("");
+  for (char& c : connection) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (request.version == "HTTP/1.1") return connection != "close";
-  return connection == "keep-alive" || connection == "Keep-Alive";
+  return connection == "keep-alive";
 }
 
 std::size_t parse_length(const std::string& text) {

@@ -2,16 +2,20 @@
 
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <functional>
+#include <utility>
 #include <system_error>
 #include <vector>
 
 #include "common/log.hpp"
+#include "gen.hpp"
 
 namespace ch07 {
 namespace {
@@ -61,9 +65,28 @@ IOStream::~IOStream() {
   if (!closed_) fail_pending(std::make_exception_ptr(StreamClosedError()));
 }
 
+namespace {
+
+// Tries each address in turn until one connects (Tornado's TCPClient races them; we keep
+// the idea and drop the race). Failing them all fails with the last address's error.
+Coroutine<std::shared_ptr<IOStream>> connect_any(
+    std::vector<std::pair<sockaddr_storage, std::string>> addresses,
+    std::function<Future<std::shared_ptr<IOStream>>(const sockaddr_storage&, std::string)> attempt) {
+  std::exception_ptr last;
+  for (auto& [address, where] : addresses) {
+    try {
+      co_return co_await attempt(address, where);
+    } catch (const StreamClosedError&) {
+      last = std::current_exception();
+    }
+  }
+  std::rethrow_exception(last);
+}
+
+}  // namespace
+
 Future<std::shared_ptr<IOStream>> IOStream::connect(IOLoop& loop, const std::string& host,
                                                      int port, Options options) {
-  Future<std::shared_ptr<IOStream>> connected;
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -71,19 +94,37 @@ Future<std::shared_ptr<IOStream>> IOStream::connect(IOLoop& loop, const std::str
   addrinfo* found = nullptr;
   const std::string service = std::to_string(port);
   if (const int rc = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &found); rc != 0) {
-    connected.set_exception(std::make_exception_ptr(StreamClosedError(std::make_exception_ptr(
-        std::runtime_error("cannot resolve " + host + ": " + ::gai_strerror(rc))))));
-    return connected;
+    return failed<std::shared_ptr<IOStream>>(std::make_exception_ptr(StreamClosedError(
+        std::make_exception_ptr(std::runtime_error("cannot resolve " + host + ": " + ::gai_strerror(rc))))));
   }
-  std::unique_ptr<addrinfo, void (*)(addrinfo*)> addresses(found, ::freeaddrinfo);
-  common::Fd socket(::socket(found->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  std::vector<std::pair<sockaddr_storage, std::string>> addresses;
+  for (const addrinfo* a = found; a != nullptr; a = a->ai_next) {
+    sockaddr_storage address{};
+    std::memcpy(&address, a->ai_addr, a->ai_addrlen);
+    addresses.emplace_back(address, "connect to " + host + ":" + service);
+  }
+  ::freeaddrinfo(found);
+  if (addresses.size() == 1) {
+    return connect_to(loop, addresses[0].first, addresses[0].second, options);
+  }
+  return connect_any(std::move(addresses), [&loop, options](const sockaddr_storage& address, std::string where) {
+    return connect_to(loop, address, std::move(where), options);
+  });
+}
+
+Future<std::shared_ptr<IOStream>> IOStream::connect_to(IOLoop& loop, const sockaddr_storage& address,
+                                                        std::string where, Options options) {
+  Future<std::shared_ptr<IOStream>> connected;
+  common::Fd socket(::socket(address.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!socket) {
     connected.set_exception(std::make_exception_ptr(StreamClosedError(errno_error(errno, "socket"))));
     return connected;
   }
+  const int on = 1;
+  ::setsockopt(socket.get(), IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);  // requests go out whole
   auto stream = std::make_shared<IOStream>(loop, std::move(socket), options);
-  const std::string where = "connect to " + host + ":" + service;
-  if (::connect(stream->fileno(), found->ai_addr, found->ai_addrlen) == 0) {
+  const socklen_t length = address.ss_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+  if (::connect(stream->fileno(), reinterpret_cast<const sockaddr*>(&address), length) == 0) {
     connected.set_result(stream);
     return connected;
   }
@@ -95,7 +136,7 @@ Future<std::shared_ptr<IOStream>> IOStream::connect(IOLoop& loop, const std::str
   }
   // Writable means connected, or failed: finish_connect tells which (SO_ERROR).
   stream->connecting_ = true;
-  stream->connect_where_ = where;
+  stream->connect_where_ = std::move(where);
   stream->connect_future_ = connected;
   stream->update_interest();
   return connected;

@@ -12,6 +12,8 @@
 #include <stdexcept>
 #include <string>
 
+#include <sys/socket.h>
+
 #include "common/fd.hpp"
 #include "concurrent.hpp"
 #include "ioloop.hpp"
@@ -49,7 +51,8 @@ class IOStream : public std::enable_shared_from_this<IOStream> {
   };
 
   /// Takes a connected (or, for connect(), a fresh) non-blocking socket. Streams are shared:
-  /// create them with std::make_shared (the loop's handler holds the stream weakly).
+  /// create them with std::make_shared (while it waits on the kernel, the loop's handler
+  /// holds the stream; idle, only its users do).
   IOStream(IOLoop& loop, common::Fd socket);
   IOStream(IOLoop& loop, common::Fd socket, Options options);
   ~IOStream();
@@ -59,7 +62,8 @@ class IOStream : public std::enable_shared_from_this<IOStream> {
   /// A new stream on a new TCP socket, connected to host:port; the Future gives the stream
   /// once connected, or fails with StreamClosedError (real_error: the errno, e.g. ECONNREFUSED).
   /// The host may be a name, looked up with getaddrinfo, which blocks: fine for "localhost",
-  /// and what Tornado's default resolver does too. Tornado: IOStream.connect / TCPClient.
+  /// and what Tornado's default resolver does too. Each address it gives is tried in turn
+  /// (localhost may be ::1 first, and a server on 127.0.0.1 only). Tornado: TCPClient.
   static Future<std::shared_ptr<IOStream>> connect(IOLoop& loop, const std::string& host,
                                                    int port, Options options);
   static Future<std::shared_ptr<IOStream>> connect(IOLoop& loop, const std::string& host,
@@ -105,6 +109,9 @@ class IOStream : public std::enable_shared_from_this<IOStream> {
     Future<void> future;
   };
 
+  // One address: a non-blocking connect, finished by finish_connect when it is writable.
+  static Future<std::shared_ptr<IOStream>> connect_to(IOLoop& loop, const sockaddr_storage& address,
+                                                      std::string where, Options options);
   Future<std::string> start_read(PendingRead read);
   bool try_complete_read();  // from the buffer; true when the pending read is done
   std::optional<std::size_t> satisfied_at();

@@ -320,4 +320,29 @@ TEST_F(RealClients, FetchFailsClearlyOnARefusedConnectionAndOnATimeout) {
       {"timed out after 0.2"});
 }
 
+TEST_F(RealClients, ABodyThatStallsIsATimeoutNotATruncatedAnswer) {
+  // Headers without a length, part of a body, then nothing: the body ends only at close.
+  TCPServer stalling(loop, [](std::shared_ptr<IOStream> stream, std::string) {
+    [](std::shared_ptr<IOStream> s) -> Coroutine<void> {
+      co_await s->read_until("\r\n\r\n");
+      co_await s->write("HTTP/1.1 200 OK\r\n\r\npart of a bo");
+      co_await s->read_until_close();  // holds the connection open
+    }(std::move(stream));
+  });
+  const int stalling_port = stalling.listen(0);
+
+  spec::expect_error<FetchError>(
+      [&] {
+        loop.run_sync([&] { return fetch("http://127.0.0.1:" + std::to_string(stalling_port) + "/", 200ms); },
+                      10s);
+      },
+      {"timed out after 0.2"});
+}
+
+TEST_F(RealClients, AHostNameIsResolvedAndEachAddressTried) {
+  const HTTPResponse response =
+      loop.run_sync([&] { return fetch("http://localhost:" + std::to_string(port) + "/hello"); }, 10s);
+  EXPECT_EQ(response.code, 200);
+}
+
 }  // namespace
