@@ -1,52 +1,27 @@
-// Chapter 3's loop on each poller backend and each clock: the environments its specs run in.
+// Chapter 3's types, as its specs know them: every environment its specs run in is made
+// from this one struct by spec::Environments (tests/spec/loop_harness.hpp).
 #pragma once
 
 #include <memory>
-#include <utility>
 
 #include "03_timers/ioloop.hpp"
 #include "loop_harness.hpp"
 
 namespace ch03_tests {
 
-template <const char* Backend, const char* Name, bool Virtual>
-struct LoopOn {
+struct Chapter03 {
   using Loop = ch03::IOLoop;
   using Poller = ch03::Poller;
+  using Clock = ch03::Clock;
+  using SteadyClock = ch03::SteadyClock;
   using VirtualClock = ch03::VirtualClock;
-  static constexpr bool virtual_time = Virtual;
-  static constexpr const char* name = Name;
-  static std::unique_ptr<Poller> make_poller() { return ch03::make_poller(Backend); }
-  static std::shared_ptr<ch03::Clock> make_clock() {
-    if constexpr (Virtual) return std::make_shared<ch03::VirtualClock>();
-    else return std::make_shared<ch03::SteadyClock>();
-  }
-  template <class L>
-  static std::unique_ptr<L> make_loop(std::unique_ptr<Poller> poller) {
-    return std::make_unique<L>(std::move(poller), make_clock());
-  }
+  static std::unique_ptr<Poller> make_poller(const char* name) { return ch03::make_poller(name); }
 };
 
-inline constexpr char select_name[] = "select";
-inline constexpr char poll_name[] = "poll";
-inline constexpr char epoll_name[] = "epoll";
-inline constexpr char select_virtual[] = "select_virtual_clock";
-inline constexpr char poll_virtual[] = "poll_virtual_clock";
-inline constexpr char epoll_virtual[] = "epoll_virtual_clock";
-
-using Select = LoopOn<select_name, select_name, false>;
-using Poll = LoopOn<poll_name, poll_name, false>;
-using Epoll = LoopOn<epoll_name, epoll_name, false>;
-using SelectVirtual = LoopOn<select_name, select_virtual, true>;
-using PollVirtual = LoopOn<poll_name, poll_virtual, true>;
-using EpollVirtual = LoopOn<epoll_name, epoll_virtual, true>;
-
-/// Chapter 2's specs: every backend, on the default (steady) clock.
-using Loops = ::testing::Types<Select, Poll, Epoll>;
-/// The timer specs: every backend on both clocks.
-using TimedLoops = ::testing::Types<Select, Poll, Epoll, SelectVirtual, PollVirtual, EpollVirtual>;
-using VirtualLoops = ::testing::Types<SelectVirtual, PollVirtual, EpollVirtual>;
-/// Bookkeeping that does not depend on the backend: one environment is enough.
-using OneLoop = ::testing::Types<EpollVirtual>;
+using Environments = spec::Environments<Chapter03>;
+using Loops = Environments::Loops;
+using TimedLoops = Environments::TimedLoops;
+using VirtualLoops = Environments::VirtualLoops;
+using OneLoop = Environments::OneLoop;
 
 }  // namespace ch03_tests

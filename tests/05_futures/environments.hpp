@@ -1,18 +1,19 @@
-// Chapter 5's loop on each poller backend and each clock: the environments its specs run in.
+// Chapter 5's types, as its specs know them: every environment its specs run in is made
+// from this one struct by spec::Environments (tests/spec/loop_harness.hpp).
 #pragma once
 
 #include <memory>
-#include <utility>
 
 #include "05_futures/ioloop.hpp"
 #include "loop_harness.hpp"
 
 namespace ch05_tests {
 
-template <const char* Backend, const char* Name, bool Virtual>
-struct LoopOn {
+struct Chapter05 {
   using Loop = ch05::IOLoop;
   using Poller = ch05::Poller;
+  using Clock = ch05::Clock;
+  using SteadyClock = ch05::SteadyClock;
   using VirtualClock = ch05::VirtualClock;
   using PeriodicCallback = ch05::PeriodicCallback;
   template <class T>
@@ -20,39 +21,13 @@ struct LoopOn {
   using InvalidStateError = ch05::InvalidStateError;
   using TimeoutError = ch05::TimeoutError;
   using ThreadPoolExecutor = ch05::ThreadPoolExecutor;
-  static constexpr bool virtual_time = Virtual;
-  static constexpr const char* name = Name;
-  static std::unique_ptr<Poller> make_poller() { return ch05::make_poller(Backend); }
-  static std::shared_ptr<ch05::Clock> make_clock() {
-    if constexpr (Virtual) return std::make_shared<ch05::VirtualClock>();
-    else return std::make_shared<ch05::SteadyClock>();
-  }
-  template <class L>
-  static std::unique_ptr<L> make_loop(std::unique_ptr<Poller> poller) {
-    return std::make_unique<L>(std::move(poller), make_clock());
-  }
+  static std::unique_ptr<Poller> make_poller(const char* name) { return ch05::make_poller(name); }
 };
 
-inline constexpr char select_name[] = "select";
-inline constexpr char poll_name[] = "poll";
-inline constexpr char epoll_name[] = "epoll";
-inline constexpr char select_virtual[] = "select_virtual_clock";
-inline constexpr char poll_virtual[] = "poll_virtual_clock";
-inline constexpr char epoll_virtual[] = "epoll_virtual_clock";
-
-using Select = LoopOn<select_name, select_name, false>;
-using Poll = LoopOn<poll_name, poll_name, false>;
-using Epoll = LoopOn<epoll_name, epoll_name, false>;
-using SelectVirtual = LoopOn<select_name, select_virtual, true>;
-using PollVirtual = LoopOn<poll_name, poll_virtual, true>;
-using EpollVirtual = LoopOn<epoll_name, epoll_virtual, true>;
-
-/// Chapter 2's specs: every backend, on the default (steady) clock.
-using Loops = ::testing::Types<Select, Poll, Epoll>;
-/// The timer specs: every backend on both clocks.
-using TimedLoops = ::testing::Types<Select, Poll, Epoll, SelectVirtual, PollVirtual, EpollVirtual>;
-using VirtualLoops = ::testing::Types<SelectVirtual, PollVirtual, EpollVirtual>;
-/// Bookkeeping that does not depend on the backend: one environment is enough.
-using OneLoop = ::testing::Types<EpollVirtual>;
+using Environments = spec::Environments<Chapter05>;
+using Loops = Environments::Loops;
+using TimedLoops = Environments::TimedLoops;
+using VirtualLoops = Environments::VirtualLoops;
+using OneLoop = Environments::OneLoop;
 
 }  // namespace ch05_tests

@@ -1,18 +1,16 @@
 // What every loop spec stands on. A spec is a typed test suite whose type parameter is an
-// "environment": one chapter's loop on one poller backend. A chapter's test binary lists its
-// environments once, e.g.
+// "environment": one chapter's loop on one poller backend (and, from chapter 3, one clock).
+// A chapter's test binary describes its own types once, in a small traits struct:
 //
-//     struct Select {
+//     struct Chapter02 {
 //       using Loop = ch02::IOLoop;
 //       using Poller = ch02::Poller;
-//       static constexpr const char* name = "select";
-//       static std::unique_ptr<Poller> make_poller() { return ch02::make_poller("select"); }
-//       template <class L> static std::unique_ptr<L> make_loop(std::unique_ptr<Poller> p) {
-//         return std::make_unique<L>(std::move(p));
-//       }
+//       static std::unique_ptr<Poller> make_poller(const char* name) { return ch02::make_poller(name); }
 //     };
 //
-// and instantiates every spec it has with them, so chapter 6 re-proves chapter 2's rules.
+// and spec::Environments<Chapter02> turns it into the environments its specs run in
+// (Loops: every backend; TimedLoops: every backend on both clocks; ...). So chapter 7's
+// binary instantiates chapter 2's specs too, for its own loop.
 #pragma once
 
 #include <gmock/gmock.h>
@@ -37,6 +35,57 @@ namespace spec {
 
 using namespace std::chrono_literals;
 using common::testing::run_with_watchdog;
+
+/// One chapter's loop on one backend and one clock. The chapter's traits come along (its
+/// Future, IOStream, ... for the specs that need them); a chapter with a Clock (3 and later)
+/// gets a steady or a virtual one, as `Virtual` says.
+template <class Chapter, const char* Backend, const char* Name, bool Virtual>
+struct LoopOn : Chapter {
+  using Poller = typename Chapter::Poller;
+  static constexpr const char* name = Name;
+  static constexpr bool virtual_time = Virtual;
+  static std::unique_ptr<Poller> make_poller() { return Chapter::make_poller(Backend); }
+  template <class L>
+  static std::unique_ptr<L> make_loop(std::unique_ptr<Poller> poller) {
+    if constexpr (requires { typename Chapter::Clock; }) {
+      std::shared_ptr<typename Chapter::Clock> clock;
+      if constexpr (Virtual) {
+        clock = std::make_shared<typename Chapter::VirtualClock>();
+      } else {
+        clock = std::make_shared<typename Chapter::SteadyClock>();
+      }
+      return std::make_unique<L>(std::move(poller), std::move(clock));
+    } else {
+      return std::make_unique<L>(std::move(poller));
+    }
+  }
+};
+
+inline constexpr char select_name[] = "select";
+inline constexpr char poll_name[] = "poll";
+inline constexpr char epoll_name[] = "epoll";
+inline constexpr char select_virtual[] = "select_virtual_clock";
+inline constexpr char poll_virtual[] = "poll_virtual_clock";
+inline constexpr char epoll_virtual[] = "epoll_virtual_clock";
+
+/// The environments a chapter's specs are instantiated with.
+template <class Chapter>
+struct Environments {
+  using Select = LoopOn<Chapter, select_name, select_name, false>;
+  using Poll = LoopOn<Chapter, poll_name, poll_name, false>;
+  using Epoll = LoopOn<Chapter, epoll_name, epoll_name, false>;
+  using SelectVirtual = LoopOn<Chapter, select_name, select_virtual, true>;
+  using PollVirtual = LoopOn<Chapter, poll_name, poll_virtual, true>;
+  using EpollVirtual = LoopOn<Chapter, epoll_name, epoll_virtual, true>;
+
+  /// Every backend, on the default (steady) clock: chapter 2's specs and most others.
+  using Loops = ::testing::Types<Select, Poll, Epoll>;
+  /// Every backend on both clocks: the timer specs.
+  using TimedLoops = ::testing::Types<Select, Poll, Epoll, SelectVirtual, PollVirtual, EpollVirtual>;
+  using VirtualLoops = ::testing::Types<SelectVirtual, PollVirtual, EpollVirtual>;
+  /// For rules that do not depend on the backend: one environment is enough.
+  using OneLoop = ::testing::Types<EpollVirtual>;
+};
 
 /// Names each instantiation after its environment: "ch02/Handlers/epoll.ReadIsDelivered".
 struct EnvName {
