@@ -113,7 +113,7 @@ Coroutine<void> HTTPServer::serve(std::shared_ptr<Shared> shared, std::shared_pt
 
 Coroutine<HTTPResponse> HTTPServer::dispatch(std::shared_ptr<Shared> shared, HTTPRequest request) {
   if (request.method != "GET" && request.method != "HEAD" && request.method != "POST") {
-    co_return error_response(501, "method " + request.method + " is not implemented");
+    co_return error_response(501, "this server does not support the method " + request.method);
   }
   const auto route = shared->routes.find(request.path);
   if (route == shared->routes.end()) co_return error_response(404, "no route for " + request.path);
