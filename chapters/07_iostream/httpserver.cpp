@@ -17,6 +17,44 @@ HTTPResponse error_response(int code, const std::string& message) {
   return response;
 }
 
+// Closes a connection that has sent nothing for `timeout`. Not one whose request has arrived
+// but is not read yet: a turn runs due timers before it reads sockets, so under load this
+// timer can come first. Then it looks again one period later.
+class IdleTimer {
+ public:
+  IdleTimer(IOLoop& loop, std::weak_ptr<IOStream> stream, IOLoop::duration timeout)
+      : loop_(loop), state_(std::make_shared<State>(State{loop, std::move(stream), timeout, {}})) {
+    arm(state_);
+  }
+  ~IdleTimer() { loop_.remove_timeout(state_->timer); }
+  IdleTimer(const IdleTimer&) = delete;
+  IdleTimer& operator=(const IdleTimer&) = delete;
+
+ private:
+  struct State {
+    IOLoop& loop;
+    std::weak_ptr<IOStream> stream;
+    IOLoop::duration timeout;
+    IOLoop::Timeout timer;
+  };
+  static void arm(const std::shared_ptr<State>& state) {
+    state->timer = state->loop.call_later(state->timeout, [weak = std::weak_ptr(state)] {
+      const auto alive = weak.lock();
+      if (!alive) return;
+      const auto stream = alive->stream.lock();
+      if (!stream) return;
+      if (stream->input_pending()) {
+        arm(alive);  // it is talking; we are just late
+      } else {
+        stream->close();
+      }
+    });
+  }
+
+  IOLoop& loop_;
+  std::shared_ptr<State> state_;
+};
+
 bool wants_keep_alive(const HTTPRequest& request) {
   std::string connection = request.headers.get("Connection").value_or("");
   for (char& c : connection) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -55,10 +93,7 @@ Coroutine<void> HTTPServer::serve(std::shared_ptr<Shared> shared, std::shared_pt
   const Options& options = shared->options;
   while (true) {
     // (1) The request head, within the idle timeout: a client that says nothing is closed.
-    std::weak_ptr<IOStream> weak = stream;
-    const IOLoop::Timeout idle = loop.call_later(options.idle_timeout, [weak] {
-      if (auto s = weak.lock()) s->close();
-    });
+    std::optional<IdleTimer> idle(std::in_place, loop, stream, options.idle_timeout);
     HTTPRequest request;
     std::optional<HTTPResponse> refusal;  // set when the request is answered with an error
     try {
@@ -80,10 +115,9 @@ Coroutine<void> HTTPServer::serve(std::shared_ptr<Shared> shared, std::shared_pt
     } catch (const HTTPInputError& e) {
       refusal = error_response(e.code(), e.what());
     } catch (const StreamClosedError&) {
-      loop.remove_timeout(idle);  // the client left, or the idle timer closed the stream
-      co_return;
+      co_return;  // the client left, or the idle timer closed the stream
     }
-    loop.remove_timeout(idle);
+    idle.reset();
 
     // (3) Answer: an error closes the connection; otherwise the route's handler answers.
     HTTPResponse response;

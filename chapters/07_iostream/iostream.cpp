@@ -253,6 +253,13 @@ void IOStream::read_from_socket() {
   }
 }
 
+bool IOStream::input_pending() const {
+  if (buffered() > 0) return true;
+  if (closed_) return false;
+  char byte = 0;
+  return ::recv(socket_.get(), &byte, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
+}
+
 std::string IOStream::take(std::size_t n) {
   std::string data = read_buffer_.substr(read_offset_, n);
   read_offset_ += n;

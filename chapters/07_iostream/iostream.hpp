@@ -92,6 +92,8 @@ class IOStream : public std::enable_shared_from_this<IOStream> {
   void set_close_callback(std::function<void()> callback) { close_callback_ = std::move(callback); }
 
   bool reading() const noexcept { return read_.has_value(); }
+  /// True if input is waiting: buffered here, or already in the kernel for us to read.
+  bool input_pending() const;
   bool writing() const noexcept { return write_offset_ < write_buffer_.size(); }
   int fileno() const noexcept { return socket_.get(); }
 
