@@ -82,6 +82,9 @@ bool runs_later(const auto& a, const auto& b) noexcept {
   return a.sequence > b.sequence;
 }
 
+// The next capacity of a vector that is full: double it, as push_back does.
+std::size_t grown(std::size_t capacity) noexcept { return capacity < 8 ? 16 : 2 * capacity; }
+
 // Tornado rebuilds its heap when more than 512 entries, and more than half of it, are dead.
 constexpr std::size_t compaction_floor = 512;
 
@@ -218,8 +221,9 @@ IOLoop::Timeout IOLoop::call_at(time_point when, Callback callback) {
   if (closed_) throw std::logic_error("call_at: the IOLoop is closed");
   if (!callback) throw std::invalid_argument("call_at: the callback is empty");
   // Every allocation happens before anything changes, so running out of memory leaves the
-  // loop as it was: the push_back below then cannot reallocate.
-  timeouts_.reserve(timeouts_.size() + 1);
+  // loop as it was: the push_back below then cannot reallocate. (Doubling, as push_back
+  // would: reserving one more each time would copy the whole heap on every call.)
+  if (timeouts_.size() == timeouts_.capacity()) timeouts_.reserve(grown(timeouts_.capacity()));
   const std::uint32_t slot = acquire_slot();
   const std::uint64_t sequence = ++timeout_counter_;
   slots_[slot] = Slot{std::move(callback), sequence, true};
@@ -282,7 +286,7 @@ std::uint32_t IOLoop::acquire_slot() {
     return slot;
   }
   // The free list keeps room for every slot, so release_slot never allocates.
-  free_slots_.reserve(slots_.size() + 1);
+  if (free_slots_.capacity() < slots_.size() + 1) free_slots_.reserve(grown(free_slots_.capacity()));
   slots_.emplace_back();
   return static_cast<std::uint32_t>(slots_.size() - 1);
 }

@@ -470,6 +470,26 @@ TYPED_TEST_P(TimerHeap, AMillionScheduleAndCancelCyclesLeaveTheHeapSmall) {
   EXPECT_GE(stats.compactions, 1'000'000u / 513u);
 }
 
+TYPED_TEST_P(TimerHeap, AMillionLiveTimeoutsAreScheduledAndAllFire) {
+  // Growing the heap must cost amortised O(log n) per timeout (a reserve of "one more" once
+  // made it O(n), and this took minutes); the watchdog below allows seconds.
+  auto& loop = this->loop;
+  constexpr int count = 1'000'000;
+  int fired = 0;
+  const auto base = loop.time();
+  common::testing::with_watchdog(20s, [&] {
+    for (int i = 0; i < count; ++i) {
+      loop.call_at(base + std::chrono::microseconds((i * 7919) % 1'000'000), [&fired] { ++fired; });
+    }
+  });
+  EXPECT_EQ(loop.timer_stats().scheduled, static_cast<std::size_t>(count));
+  loop.call_at(base + 2s, [&] { loop.stop(); });
+
+  run_with_watchdog(loop, 20s);
+
+  EXPECT_EQ(fired, count);
+}
+
 TYPED_TEST_P(TimerHeap, CancelledEntriesAreDroppedWhenTheyReachTheTop) {
   auto& loop = this->loop;
   const auto base = loop.time();
@@ -517,6 +537,7 @@ TYPED_TEST_P(TimerHeap, CloseDropsTimeoutsUnrunAndReleasesTheirCallbacks) {
 }
 
 REGISTER_TYPED_TEST_SUITE_P(TimerHeap, AMillionScheduleAndCancelCyclesLeaveTheHeapSmall,
+                            AMillionLiveTimeoutsAreScheduledAndAllFire,
                             CancelledEntriesAreDroppedWhenTheyReachTheTop,
                             FiringCanLeaveTheHeapMostlyDeadSoItIsCheckedThenToo,
                             CloseDropsTimeoutsUnrunAndReleasesTheirCallbacks);
