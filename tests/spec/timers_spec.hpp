@@ -479,7 +479,7 @@ TYPED_TEST_P(TimerHeap, AMillionLiveTimeoutsAreScheduledAndAllFire) {
   const auto base = loop.time();
   common::testing::with_watchdog(20s, [&] {
     for (int i = 0; i < count; ++i) {
-      loop.call_at(base + std::chrono::microseconds((i * 7919) % 1'000'000), [&fired] { ++fired; });
+      loop.call_at(base + std::chrono::microseconds((std::int64_t{i} * 7919) % 1'000'000), [&fired] { ++fired; });
     }
   });
   EXPECT_EQ(loop.timer_stats().scheduled, static_cast<std::size_t>(count));
