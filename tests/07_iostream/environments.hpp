@@ -5,6 +5,8 @@
 #include <memory>
 
 #include "07_iostream/gen.hpp"
+#include "07_iostream/httpclient.hpp"
+#include "07_iostream/httpserver.hpp"
 #include "07_iostream/ioloop.hpp"
 #include "07_iostream/iostream.hpp"
 #include "coroutines_spec.hpp"
@@ -31,11 +33,21 @@ struct Chapter07 {
   using AnyFuture = ch07::AnyFuture;
   using GenTimeoutError = ch07::GenTimeoutError;
   static constexpr ch07::Moment moment() { return ch07::moment; }
+  static constexpr int max_steps_without_a_turn = ch07::max_steps_without_a_turn;
   static ch07::Future<void> sleep(ch07::IOLoop::duration delay) { return ch07::sleep(delay); }
   using IOStream = ch07::IOStream;
   using StreamClosedError = ch07::StreamClosedError;
   using UnsatisfiableReadError = ch07::UnsatisfiableReadError;
   using StreamBufferFullError = ch07::StreamBufferFullError;
+  // The servers and the client, for the hostile-client specs (tests/spec/server_spec.hpp).
+  using TCPServer = ch07::TCPServer;
+  using HTTPServer = ch07::HTTPServer;
+  using HTTPRequest = ch07::HTTPRequest;
+  using HTTPResponse = ch07::HTTPResponse;
+  using FetchError = ch07::FetchError;
+  static ch07::Coroutine<ch07::HTTPResponse> fetch(std::string url, ch07::IOLoop::duration timeout) {
+    return ch07::fetch(std::move(url), timeout);
+  }
   static std::unique_ptr<Poller> make_poller(const char* name) { return ch07::make_poller(name); }
 };
 
