@@ -70,7 +70,37 @@ std::string describe(std::exception_ptr error) {
 
 }  // namespace
 
+Coroutine<HTTPResponse> read_response(std::shared_ptr<IOStream> stream, FetchOptions options) {
+  HTTPResponse response = parse_response_head(co_await stream->read_until("\r\n\r\n", options.max_header_size));
+  const bool no_body = response.code / 100 == 1 || response.code == 204 || response.code == 304;
+  if (no_body) {
+    // nothing to read
+  } else if (lowercase(response.headers.get("Transfer-Encoding").value_or("")) == "chunked") {
+    response.body = co_await read_chunked(stream);
+  } else if (const auto length = response.headers.get("Content-Length")) {
+    std::size_t n = 0;
+    const auto [end, error] = std::from_chars(length->data(), length->data() + length->size(), n);
+    if (error != std::errc() || end != length->data() + length->size()) {
+      throw HTTPInputError(502, "malformed Content-Length");
+    }
+    if (n > 0) response.body = co_await stream->read_bytes(n);
+  } else {
+    response.body = co_await stream->read_until_close();
+    // Reading until close ends however the stream closes: a reset or the buffer bound must
+    // not pass for the end of the body.
+    if (stream->error()) throw StreamClosedError(stream->error());
+  }
+  co_return response;
+}
+
 Coroutine<HTTPResponse> fetch(std::string url, IOLoop::duration timeout) {
+  FetchOptions options;
+  options.timeout = timeout;
+  co_return co_await fetch(std::move(url), options);
+}
+
+Coroutine<HTTPResponse> fetch(std::string url, FetchOptions options) {
+  const IOLoop::duration timeout = options.timeout;
   const Url where = parse_url(url);
   IOLoop* loop = IOLoop::current();
   if (loop == nullptr) throw FetchError("fetch " + url + ": there is no current IOLoop");
@@ -91,7 +121,8 @@ Coroutine<HTTPResponse> fetch(std::string url, IOLoop::duration timeout) {
   std::weak_ptr<IOStream> weak = stream;
   const IOLoop::Timeout timer = loop->call_at(deadline, [weak, timed_out] {
     *timed_out = true;
-    if (auto s = weak.lock()) s->close();
+    // With a reason: a body read until close must not take this close for its end.
+    if (auto s = weak.lock()) s->close(std::make_exception_ptr(TimeoutError("the fetch timed out")));
   });
   struct RemoveTimer {
     IOLoop& loop;
@@ -103,28 +134,7 @@ Coroutine<HTTPResponse> fetch(std::string url, IOLoop::duration timeout) {
     co_await stream->write("GET " + where.target + " HTTP/1.1\r\nHost: " + where.host + ":" +
                            std::to_string(where.port) +
                            "\r\nConnection: close\r\nUser-Agent: tornado-loop-cpp\r\n\r\n");
-    HTTPResponse response = parse_response_head(co_await stream->read_until("\r\n\r\n", 64 * 1024));
-    const bool no_body = response.code / 100 == 1 || response.code == 204 || response.code == 304;
-    if (no_body) {
-      // nothing to read
-    } else if (lowercase(response.headers.get("Transfer-Encoding").value_or("")) == "chunked") {
-      response.body = co_await read_chunked(stream);
-    } else if (const auto length = response.headers.get("Content-Length")) {
-      std::size_t n = 0;
-      const auto [end, error] = std::from_chars(length->data(), length->data() + length->size(), n);
-      if (error != std::errc() || end != length->data() + length->size()) {
-        throw HTTPInputError(502, "malformed Content-Length");
-      }
-      if (n > 0) response.body = co_await stream->read_bytes(n);
-    } else {
-      response.body = co_await stream->read_until_close();
-      // Reading until close ends however the stream closes: our deadline, the buffer bound
-      // or a reset must not pass for the end of the body.
-      if (*timed_out) throw FetchError("fetch " + url + ": timed out after " + seconds);
-      if (stream->error()) {
-        throw FetchError("fetch " + url + ": the connection closed early (" + describe(stream->error()) + ")");
-      }
-    }
+    HTTPResponse response = co_await read_response(stream, options);
     stream->close();
     co_return response;
   } catch (const StreamClosedError& e) {

@@ -77,10 +77,14 @@ HTTPServer::HTTPServer(IOLoop& loop) : HTTPServer(loop, Options{}) {}
 
 HTTPServer::HTTPServer(IOLoop& loop, Options options)
     : shared_(std::make_shared<Shared>(Shared{loop, options, {}, 0})),
-      tcp_(loop, [shared = shared_](std::shared_ptr<IOStream> stream, std::string remote) {
-        // Fire and forget: the loop keeps the connection's coroutine while it waits.
-        serve(shared, std::move(stream), std::move(remote));
+      tcp_(loop, [this](std::shared_ptr<IOStream> stream, std::string remote) {
+        handle_stream(std::move(stream), std::move(remote));
       }) {}
+
+void HTTPServer::handle_stream(std::shared_ptr<IOStream> stream, std::string remote) {
+  // Fire and forget: the loop keeps the connection's coroutine while it waits.
+  serve(shared_, std::move(stream), std::move(remote));
+}
 
 void HTTPServer::route(std::string path, Handler handler) {
   if (!handler) throw std::invalid_argument("HTTPServer::route: the handler is empty");

@@ -21,10 +21,22 @@ class HTTPServer {
   /// by value (a coroutine keeps its parameters; a reference could dangle while it waits).
   using Handler = std::function<Coroutine<HTTPResponse>(HTTPRequest request)>;
 
+  /// Every limit a client can run into. Breaking a size limit is answered (431, 413) and
+  /// closes the connection; running out of time closes it without an answer.
   struct Options {
-    std::size_t max_header_size = 64 * 1024;         // bigger: 431
-    std::size_t max_body_size = 10 * 1024 * 1024;     // bigger: 413
-    IOLoop::duration idle_timeout = std::chrono::seconds(60);  // no request for this long: close
+    std::size_t max_header_size = 64 * 1024;      // the request head; bigger: 431
+    std::size_t max_body_size = 10 * 1024 * 1024;  // the body, however framed; bigger: 413
+    /// No byte of a request for this long (a new connection, or a kept-alive one between
+    /// requests): closed. Tornado: idle_connection_timeout (3600 s); nginx keeps 75 s.
+    IOLoop::duration idle_timeout = std::chrono::seconds(60);
+    /// From a request's first byte, its whole head must arrive within this, however it
+    /// trickles in (a slowloris client). Tornado: header_timeout.
+    IOLoop::duration header_timeout = std::chrono::seconds(30);
+    /// The whole body must arrive within this, from the end of the head. Tornado: body_timeout.
+    IOLoop::duration body_timeout = std::chrono::seconds(60);
+    /// A response the client takes no byte of for this long: closed (a client that reads
+    /// slowly but reads is never cut). nginx: send_timeout, 60 s.
+    IOLoop::duration send_timeout = std::chrono::seconds(60);
   };
 
   explicit HTTPServer(IOLoop& loop);
@@ -32,6 +44,9 @@ class HTTPServer {
 
   /// Serves `handler` for requests whose path is exactly `path` (GET, HEAD and POST).
   void route(std::string path, Handler handler);
+  /// Serves one connected stream as an accepted connection is served (TCPServer calls it for
+  /// each one); `remote` is the peer's "address:port". Returns at once: a coroutine serves it.
+  void handle_stream(std::shared_ptr<IOStream> stream, std::string remote);
   /// Listens like TCPServer::listen; returns the port.
   int listen(int port = 0, const std::string& address = "127.0.0.1") { return tcp_.listen(port, address); }
   void stop() { tcp_.stop(); }
