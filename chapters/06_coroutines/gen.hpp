@@ -33,6 +33,14 @@ namespace ch06 {
 struct Moment {};
 inline constexpr Moment moment{};
 
+/// How many already-finished Futures a coroutine may take in a row before it lets the loop
+/// turn anyway. Awaiting a done Future never suspends (Tornado: the Runner goes on "in the
+/// same stack frame"), so a coroutine whose data is always already there, as a client that
+/// pipelines requests makes it, would keep the loop from its timers and other fds for ever.
+/// After this many, the next one costs one hop, as moment does, and the value is delivered
+/// after it. Only a coroutine with a current loop hops: with none, nothing else could run.
+inline constexpr int max_steps_without_a_turn = 64;
+
 /// with_timeout gave up. Tornado 4.5: tornado.gen.TimeoutError.
 class GenTimeoutError : public TimeoutError {
  public:
@@ -179,7 +187,12 @@ class Runner final : public std::enable_shared_from_this<Runner<T>> {
       future_ = failed(std::logic_error("a coroutine yielded an empty AnyFuture: yield a Future or moment"));
       return true;
     }
-    if (future_.done() && !future_.is_moment()) return true;
+    if (future_.done() && !future_.is_moment()) {
+      // Go on at once, unless it has done so too often in a row: then one hop (see
+      // max_steps_without_a_turn), and run() sends the finished Future in after it.
+      if (++steps_without_a_turn_ < max_steps_without_a_turn || IOLoop::current() == nullptr) return true;
+    }
+    steps_without_a_turn_ = 0;
     if (loop_ == nullptr) {
       loop_ = IOLoop::current();
       if (loop_ == nullptr) {
@@ -196,8 +209,8 @@ class Runner final : public std::enable_shared_from_this<Runner<T>> {
         if (auto alive = weak.lock()) alive->run();
       });
     };
-    if (future_.is_moment()) {
-      resume();  // one hop, and nothing to wait for
+    if (future_.done()) {
+      resume();  // moment (or a turn given back): one hop, and nothing to wait for
     } else {
       future_.add_done_callback(resume);  // the hop after it resolves (Tornado: add_future)
     }
@@ -228,6 +241,7 @@ class Runner final : public std::enable_shared_from_this<Runner<T>> {
   Future<T> result_;
   AnyFuture future_;  // what the generator waits on now
   IOLoop* loop_ = nullptr;  // set the first time it has to wait (Tornado: IOLoop.current())
+  int steps_without_a_turn_ = 0;  // finished Futures taken in a row, without a hop
   bool running_ = false;
   bool finished_ = false;
 };
@@ -417,6 +431,15 @@ struct PromiseBase {
   std::exception_ptr thrown;   // what the Runner threw in: raised by the paused co_await
   std::exception_ptr escaped;  // an exception that left the body
   bool driven = false;         // a Runner owns the frame (after its first real wait)
+  int steps_without_a_turn = 0;  // finished Futures awaited in a row, without suspending
+
+  // True if the body may go on past an already-finished Future; false once it has done so
+  // max_steps_without_a_turn times in a row (and a loop is there to give the turn to).
+  bool may_go_on_without_a_turn() noexcept {
+    if (++steps_without_a_turn < max_steps_without_a_turn || IOLoop::current() == nullptr) return true;
+    steps_without_a_turn = 0;
+    return false;
+  }
 
   std::suspend_never initial_suspend() noexcept { return {}; }  // the first step runs in the call
   void unhandled_exception() noexcept { escaped = std::current_exception(); }
@@ -463,6 +486,7 @@ class FrameGenerator final : public CoroutineGenerator<T> {
 template <class T>
 bool suspend_on(std::coroutine_handle<Promise<T>> frame, AnyFuture pending) {
   Promise<T>& promise = frame.promise();
+  promise.steps_without_a_turn = 0;
   if (promise.driven) {  // the Runner is resuming us: hand it the Future to wait on
     promise.waiting_on = std::move(pending);
     return true;
@@ -482,15 +506,16 @@ bool suspend_on(std::coroutine_handle<Promise<T>> frame, AnyFuture pending) {
   return true;
 }
 
-// `co_await future` / `co_yield future`: go on at once if it is done, else suspend.
+// `co_await future` / `co_yield future`: go on at once if it is done, else suspend. A done
+// Future that comes after too many in a row suspends for one turn (moment) first.
 template <class T, class U>
 struct FutureAwaiter {
   Future<U> future;
   Promise<T>& promise;
 
-  bool await_ready() const noexcept { return future.done(); }
+  bool await_ready() const noexcept { return future.done() && promise.may_go_on_without_a_turn(); }
   bool await_suspend(std::coroutine_handle<Promise<T>> frame) {
-    return suspend_on(frame, AnyFuture(future));
+    return suspend_on(frame, future.done() ? AnyFuture(moment) : AnyFuture(future));
   }
   U await_resume() {
     if (std::exception_ptr thrown = std::exchange(promise.thrown, nullptr)) {

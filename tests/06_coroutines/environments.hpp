@@ -30,6 +30,7 @@ struct Chapter06 {
   using AnyFuture = ch06::AnyFuture;
   using GenTimeoutError = ch06::GenTimeoutError;
   static constexpr ch06::Moment moment() { return ch06::moment; }
+  static constexpr int max_steps_without_a_turn = ch06::max_steps_without_a_turn;
   static ch06::Future<void> sleep(ch06::IOLoop::duration delay) { return ch06::sleep(delay); }
   static std::unique_ptr<Poller> make_poller(const char* name) { return ch06::make_poller(name); }
 };

@@ -472,6 +472,25 @@ TYPED_TEST_P(Coroutines, WaitingWithNoCurrentLoopFailsTheCoroutineAtTheYield) {
   EXPECT_THAT(result.result(), HasSubstr("no current IOLoop"));
 }
 
+TYPED_TEST_P(Coroutines, AFinishedFutureAfterTooManyInARowCostsOneTurn) {
+  using Style = typename TestFixture::Style;
+  // Awaiting a done Future does not suspend; a coroutine that only ever meets done ones
+  // (a client pipelining requests makes one) must still let the loop turn now and then.
+  const int n = 10 * TypeParam::max_steps_without_a_turn;
+  typename TestFixture::template Future<int> result;
+  std::vector<bool> done_when_other_work_ran;
+
+  const int count = this->loop.run_sync([&] {
+    // Queued before the coroutine starts: it runs at the loop's next turn.
+    this->loop.add_callback([&] { done_when_other_work_ran.push_back(result.done()); });
+    result = Style::count_done(n);
+    return result;
+  });
+
+  EXPECT_EQ(count, n);
+  EXPECT_THAT(done_when_other_work_ran, ElementsAre(false));
+}
+
 REGISTER_TYPED_TEST_SUITE_P(Coroutines, TheFirstStepRunsInsideTheCall,
                             TheFutureValueIsSentBackIntoTheGenerator,
                             AnAlreadyFinishedFutureIsSentBackWithoutWaiting,
@@ -483,7 +502,8 @@ REGISTER_TYPED_TEST_SUITE_P(Coroutines, TheFirstStepRunsInsideTheCall,
                             ACoroutineSuspendedWhenItsLoopIsDestroyedIsDestroyedNotResumed,
                             AFinishedCoroutinesFrameIsFreedAndTheLoopLetsGo,
                             YieldingNothingIsAnErrorRaisedAtThatYield,
-                            WaitingWithNoCurrentLoopFailsTheCoroutineAtTheYield);
+                            WaitingWithNoCurrentLoopFailsTheCoroutineAtTheYield,
+                            AFinishedFutureAfterTooManyInARowCostsOneTurn);
 
 // ================================================================= gen's helpers
 
