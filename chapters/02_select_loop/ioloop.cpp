@@ -84,7 +84,8 @@ void IOLoop::add_entry(int fd, Entry entry, unsigned events) {
   // we refuse before touching anything.
   if (handlers_.contains(fd)) {
     throw std::invalid_argument("add_handler: fd " + std::to_string(fd) +
-                                " is already registered (remove_handler it first)");
+                                " is already registered (remove_handler it first; or was it closed "
+                                "without remove_handler, and its number reused by a new descriptor?)");
   }
   poller_->register_fd(fd, events | ERROR);  // may throw; then nothing was recorded
   handlers_.emplace(fd, std::move(entry));

@@ -407,6 +407,46 @@ TYPED_TEST_P(Handlers, FdClosedBehindTheLoopsBackIsDroppedNotSpunOn) {
   }
 }
 
+TYPED_TEST_P(Handlers, AClosedFdsNumberReusedAtOnceIsATrapTheErrorNames) {
+  using Loop = typename TestFixture::Loop;
+  // Tornado's trap too: closing an fd without remove_handler leaves its entry behind, and
+  // the kernel hands the same number to the next descriptor opened.
+  auto doomed = common::make_pipe();
+  auto stopper = common::make_pipe();
+  const int number = doomed.read_end.get();
+  std::vector<std::string> old_handler_saw;
+  int turns = 0;
+  this->loop.add_handler(number, [&](int fd, unsigned events) {
+    old_handler_saw.push_back("fd " + std::to_string(fd) + (events & Loop::READ ? " readable" : ""));
+    common::read_some(fd);
+  }, Loop::READ);
+  this->loop.add_handler(stopper.read_end.get(), [&](int fd, unsigned) {
+    common::read_some(fd);
+    if (++turns == 3) this->loop.stop();
+    else common::write_all(stopper.write_end.get(), "again");
+  }, Loop::READ);
+  doomed.read_end.close();  // the mistake: no remove_handler first
+  auto newcomer = common::make_pipe();
+  ASSERT_EQ(newcomer.read_end.get(), number) << "the kernel gives the lowest free number";
+  common::write_all(newcomer.write_end.get(), "for the newcomer");
+  common::write_all(stopper.write_end.get(), "go");
+
+  run_with_watchdog(this->loop);
+
+  if (this->on_epoll()) {
+    // epoll watched the closed descriptor, not the number: the newcomer is unknown to it.
+    EXPECT_THAT(old_handler_saw, ::testing::IsEmpty());
+  } else {
+    // select and poll watch numbers: the old handler gets the newcomer's events.
+    EXPECT_THAT(old_handler_saw, ::testing::Contains("fd " + std::to_string(number) + " readable"));
+  }
+  // On every backend, registering the newcomer is refused with the likely cause named.
+  expect_error<std::invalid_argument>(
+      [&] { this->loop.add_handler(number, [](int, unsigned) {}, Loop::READ); },
+      {"fd " + std::to_string(number), "already registered", "closed without remove_handler",
+       "number reused"});
+}
+
 REGISTER_TYPED_TEST_SUITE_P(Handlers, NegativeFdIsRefused, SameFdTwiceIsRefusedAndTheFirstHandlerStays,
                             AnObjectAndItsRawFdAreTheSameFd, UnknownEventBitsAreRefused,
                             UpdatingAnUnknownFdIsRefused,
@@ -421,6 +461,7 @@ REGISTER_TYPED_TEST_SUITE_P(Handlers, NegativeFdIsRefused, SameFdTwiceIsRefusedA
                             DefaultReportIsAnErrorLogNamingTheHandler,
                             BrokenPipeFromAHandlerIsIgnored,
                             OnlyTheReadyOnesOfManyRegisteredFdsAreDispatched,
-                            FdClosedBehindTheLoopsBackIsDroppedNotSpunOn);
+                            FdClosedBehindTheLoopsBackIsDroppedNotSpunOn,
+                            AClosedFdsNumberReusedAtOnceIsATrapTheErrorNames);
 
 }  // namespace spec
