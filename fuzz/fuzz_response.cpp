@@ -56,6 +56,11 @@ void fuzz_head(const std::string& bytes) {
 
 }  // namespace
 
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  fuzz::fail_on_logged_errors();
+  return 0;
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const fuzz::Input input = fuzz::split(data, size);
   fuzz_head(input.bytes);

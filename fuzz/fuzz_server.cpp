@@ -1,0 +1,122 @@
+// libFuzzer target: the whole HTTP server, fed the input as the bytes a client sends.
+// Input: one byte choosing how the rest is split (see harness.hpp), then the client's bytes;
+// after the last piece the client shuts its side down and reads whatever the server answers
+// until the server closes. Every limit is small and every timeout short, so each input ends
+// quickly. Bugs libFuzzer keeps: a sanitizer report, an exception escaping a callback, an
+// answer that is not an HTTP response, a server that neither answers nor closes in time,
+// and a connection that leaves an fd or a coroutine behind.
+#include <sys/socket.h>
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include "07_iostream/gen.hpp"
+#include "07_iostream/httpserver.hpp"
+#include "07_iostream/iostream.hpp"
+#include "common/fd.hpp"
+#include "harness.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+
+ch07::HTTPResponse text(std::string body) {
+  ch07::HTTPResponse response;
+  response.headers.add("Content-Type", "text/plain");
+  response.body = std::move(body);
+  return response;
+}
+
+ch07::HTTPServer& server() {
+  static ch07::HTTPServer* instance = [] {
+    ch07::HTTPServer::Options options;
+    options.max_header_size = 1024;
+    options.max_body_size = 4096;
+    options.idle_timeout = 300ms;
+    options.header_timeout = 300ms;
+    options.body_timeout = 300ms;
+    options.send_timeout = 300ms;
+    // Never destroyed: the loop it serves is a function-local static too, and the order in
+    // which the two would be destroyed at exit is not worth depending on.
+    auto* s = new ch07::HTTPServer(fuzz::loop(), options);
+    s->route("/", [](ch07::HTTPRequest) -> ch07::Coroutine<ch07::HTTPResponse> { co_return text("hello\n"); });
+    s->route("/echo", [](ch07::HTTPRequest request) -> ch07::Coroutine<ch07::HTTPResponse> {
+      co_return text(request.argument("x").value_or("") + request.body);
+    });
+    s->route("/sleep", [](ch07::HTTPRequest) -> ch07::Coroutine<ch07::HTTPResponse> {
+      co_await ch07::sleep(1ms);
+      co_return text("slept\n");
+    });
+    s->route("/fail", [](ch07::HTTPRequest) -> ch07::Coroutine<ch07::HTTPResponse> {
+      throw std::runtime_error("the handler fails, as handlers do");
+      co_return text("unreachable");
+    });
+    s->route("/big", [](ch07::HTTPRequest) -> ch07::Coroutine<ch07::HTTPResponse> {
+      co_return text(std::string(256 * 1024, 'x'));  // more than the socket buffer holds
+    });
+    return s;
+  }();
+  return *instance;
+}
+
+// The client: reads everything the server says (from the start, so a long answer never
+// blocks the server), sends the input piece by piece, shuts down, waits for the close.
+ch07::Coroutine<std::string> client(std::shared_ptr<ch07::IOStream> stream, std::string bytes,
+                                    std::size_t piece) {
+  ch07::Future<std::string> answer = stream->read_until_close();
+  try {
+    for (std::size_t sent = 0; sent < bytes.size(); sent += piece) {
+      co_await stream->write(bytes.substr(sent, piece));
+    }
+    if (!stream->closed()) ::shutdown(stream->fileno(), SHUT_WR);
+  } catch (const ch07::StreamClosedError&) {
+    // The server closed first (an error answer ends the connection): read what it said.
+  }
+  co_return co_await answer;
+}
+
+// The server's first answer must be a response our own parser accepts.
+void check_answer(const std::string& answer) {
+  if (answer.empty()) return;
+  const std::size_t end = answer.find("\r\n\r\n");
+  if (end == std::string::npos) fuzz::broken("an answer's head is complete");
+  try {
+    const ch07::HTTPResponse response = ch07::parse_response_head(answer.substr(0, end + 4));
+    if (response.code < 100 || response.code > 599) fuzz::broken("the status code is in 100-599");
+  } catch (const ch07::HTTPInputError& e) {
+    std::fprintf(stderr, "fuzz: %s\n", e.what());
+    fuzz::broken("the server's answer parses as a response");
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  fuzz::fail_on_logged_errors("HTTPServer: handler failed");  // what /fail does
+  server();
+  return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const fuzz::Input input = fuzz::split(data, size);
+  ch07::IOLoop& loop = fuzz::loop();
+  common::SocketPair pair = common::make_socketpair();
+  auto client_side = std::make_shared<ch07::IOStream>(loop, std::move(pair.second));
+  server().handle_stream(std::make_shared<ch07::IOStream>(loop, std::move(pair.first)), "fuzz");
+
+  std::string answer;
+  try {
+    // Every server timeout is 300 ms; a second is already far more than the server may take.
+    answer = loop.run_sync([&] { return client(client_side, input.bytes, input.piece); }, 5s);
+  } catch (const ch07::TimeoutError&) {
+    fuzz::broken("the server answers or closes within its timeouts");
+  }
+  check_answer(answer);
+  client_side->close();
+  client_side.reset();
+  fuzz::drain();
+  if (loop.handler_count() != 0) fuzz::broken("a finished connection leaves no fd in the loop");
+  if (loop.suspended_coroutines() != 0) fuzz::broken("a finished connection leaves no coroutine waiting");
+  return 0;
+}
