@@ -104,6 +104,9 @@ class IOLoop {
   template <FileLike File, std::invocable<File&, unsigned> FileHandler>
   void add_handler(File& file, FileHandler handler, unsigned events);
 
+  /// Whether the backend could watch `fd` at all (select: only below FD_SETSIZE).
+  bool can_watch(int fd) const { return poller_->can_watch(fd); }
+
   /// Changes what `fd` is watched for; throws std::invalid_argument if it is not registered.
   void update_handler(int fd, unsigned events);
   void update_handler(const FileLike auto& file, unsigned events) {

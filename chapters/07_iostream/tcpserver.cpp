@@ -15,9 +15,6 @@
 namespace ch07 {
 namespace {
 
-// How many finished handshakes the kernel queues for us between two accept rounds.
-constexpr int backlog = 128;  // Tornado's default
-
 std::string describe(const sockaddr_storage& address) {
   char host[INET6_ADDRSTRLEN] = "?";
   int port = 0;
@@ -48,7 +45,7 @@ TCPServer::TCPServer(IOLoop& loop, HandleStream handle_stream, IOStream::Options
 
 TCPServer::~TCPServer() { stop(); }
 
-int TCPServer::listen(int port, const std::string& address) {
+int TCPServer::listen(int port, const std::string& address, int backlog) {
   const std::string where = address + ":" + std::to_string(port);
   sockaddr_storage storage{};
   socklen_t length = 0;
@@ -84,11 +81,14 @@ int TCPServer::listen(int port, const std::string& address) {
 }
 
 void TCPServer::stop() {
+  const bool loop_alive = !alive_.expired() && !loop_.closed();
+  if (loop_alive) loop_.remove_timeout(resume_timer_);
   for (common::Fd& socket : sockets_) {
-    if (!alive_.expired() && !loop_.closed()) loop_.remove_handler(socket.get());
+    if (loop_alive) loop_.remove_handler(socket.get());
     socket.close();
   }
   sockets_.clear();
+  paused_ = false;
 }
 
 void TCPServer::accept_ready(int listening_fd) {
@@ -103,11 +103,22 @@ void TCPServer::accept_ready(int listening_fd) {
     if (fd < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK) return;  // taken them all
       if (errno == EINTR || errno == ECONNABORTED) continue;  // the client gave up first
-      common::log(common::LogLevel::error,
-                  std::string("TCPServer: accept failed: ") + std::strerror(errno));
-      return;  // EMFILE and friends: try again on the next turn
+      // EMFILE, ENFILE, ENOBUFS, ENOMEM, or worse: the connection stays queued in the kernel
+      // and the socket stays readable. Tornado 4.5 logs and retries at once, every turn.
+      pause_accepting(errno);
+      return;
     }
     common::Fd connection(fd);
+    if (pauses_this_episode_ != 0) {
+      common::log(common::LogLevel::warning,
+                  "TCPServer: accepting again, after " + std::to_string(pauses_this_episode_) +
+                      " pause(s) for lack of descriptors");
+      pauses_this_episode_ = 0;
+    }
+    if (!loop_.can_watch(fd)) {
+      refuse(std::move(connection));
+      continue;
+    }
     const int on = 1;
     // Responses go out in one write each; do not let Nagle hold a small one back.
     ::setsockopt(connection.get(), IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
@@ -119,6 +130,36 @@ void TCPServer::accept_ready(int listening_fd) {
       common::log(common::LogLevel::error, std::string("TCPServer: error in the stream handler: ") + e.what());
     }
   }
+}
+
+void TCPServer::pause_accepting(int error) {
+  if (pauses_this_episode_++ == 0) {  // one line per episode, not one per turn
+    common::log(common::LogLevel::error,
+                std::string("TCPServer: cannot accept: ") + std::strerror(error) +
+                    "; not accepting for " + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(accept_pause_).count()) +
+                    " ms at a time until descriptors are free");
+  }
+  paused_ = true;
+  for (const common::Fd& socket : sockets_) loop_.update_handler(socket.get(), IOLoop::NONE);
+  resume_timer_ = loop_.call_later(accept_pause_, [this] { resume_accepting(); });
+}
+
+void TCPServer::resume_accepting() {
+  paused_ = false;
+  for (const common::Fd& socket : sockets_) loop_.update_handler(socket.get(), IOLoop::READ);
+}
+
+void TCPServer::refuse(common::Fd connection) {
+  connection.close();  // the client sees the connection end at once, not a silent hang
+  ++refused_;
+  ++refused_unreported_;
+  if (loop_.time() < next_refusal_report_) return;
+  common::log(common::LogLevel::error,
+              "TCPServer: refused " + std::to_string(refused_unreported_) +
+                  " connection(s): their descriptors are beyond what the " +
+                  std::string(loop_.poller_name()) + " backend can watch; use poll or epoll for more");
+  refused_unreported_ = 0;
+  next_refusal_report_ = loop_.time() + std::chrono::seconds(1);
 }
 
 }  // namespace ch07

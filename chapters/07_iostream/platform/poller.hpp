@@ -38,6 +38,9 @@ class Poller {
   virtual ~Poller() = default;
 
   virtual std::string_view name() const = 0;
+  /// Whether this backend can watch `fd` at all. Only select says no (fd >= FD_SETSIZE); a
+  /// server asks before it takes on a connection it could never serve.
+  virtual bool can_watch(int fd) const { return fd >= 0; }
   /// Starts watching `fd` for `events` ("register" is a C++ keyword, hence the suffix).
   virtual void register_fd(int fd, unsigned events) = 0;
   virtual void modify(int fd, unsigned events) = 0;

@@ -14,6 +14,7 @@ namespace ch07 {
 class SelectPoller final : public Poller {
  public:
   std::string_view name() const override { return "select"; }
+  bool can_watch(int fd) const override { return fd >= 0 && fd < FD_SETSIZE; }
   /// Refuses fd >= FD_SETSIZE: FD_SET on such an fd would write past the end of the set.
   void register_fd(int fd, unsigned events) override;
   void modify(int fd, unsigned events) override;
