@@ -279,8 +279,17 @@ std::string IOStream::take(std::size_t n) {
 
 Future<void> IOStream::write(std::string data) {
   if (closed_) return failed<void>(std::make_exception_ptr(StreamClosedError(error_)));
+  const std::size_t unsent = write_buffer_.size() - write_offset_;
+  if (options_.max_write_buffer_size != 0 && unsent + data.size() > options_.max_write_buffer_size) {
+    return failed<void>(std::make_exception_ptr(StreamBufferFullError(
+        "Reached maximum write buffer size (" + std::to_string(options_.max_write_buffer_size) + " bytes)")));
+  }
   Future<void> future;
-  write_buffer_.append(data);
+  if (write_buffer_.empty()) {
+    write_buffer_ = std::move(data);  // the usual case: the caller's bytes are the buffer
+  } else {
+    write_buffer_.append(data);
+  }
   writes_.push_back({write_buffer_.size(), future});
   if (!connecting_) handle_write();  // most writes go out right here
   if (!closed_) update_interest();
@@ -294,6 +303,7 @@ void IOStream::handle_write() {
                              write_buffer_.size() - write_offset_, MSG_NOSIGNAL);
     if (n > 0) {
       write_offset_ += static_cast<std::size_t>(n);
+      bytes_written_ += static_cast<std::uint64_t>(n);
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
@@ -414,19 +424,26 @@ void IOStream::finish_read_on_close() {
   try_complete_read();  // what is buffered may still answer it; if not, it fails below
 }
 
+// Each failure is read back at once, marking it seen: a closed stream is news only to those
+// still waiting, and when nobody is (a server shutting down destroys the coroutines that
+// waited) it must not be logged as "never retrieved". Tornado's _signal_closed does the same.
 void IOStream::fail_pending(std::exception_ptr error) {
+  const auto fail = [&error](const auto& future) {
+    future.set_exception(error);
+    future.exception();
+  };
   if (read_) {
     Future<std::string> future = std::move(read_->future);
     read_.reset();
-    future.set_exception(error);
+    fail(future);
   }
   std::deque<PendingWrite> writes = std::exchange(writes_, {});
-  for (PendingWrite& pending : writes) pending.future.set_exception(error);
+  for (PendingWrite& pending : writes) fail(pending.future);
   if (connecting_) {
     connecting_ = false;
     Future<std::shared_ptr<IOStream>> connected = std::move(connect_future_);
     connect_future_ = {};
-    if (!connected.done()) connected.set_exception(error);
+    if (!connected.done()) fail(connected);
   }
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <exception>
 #include <functional>
@@ -37,7 +38,8 @@ class UnsatisfiableReadError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-/// The read buffer grew past max_buffer_size: the peer sends faster than we read.
+/// The read buffer grew past max_buffer_size (the peer sends faster than we read), or a
+/// write would take the write buffer past max_write_buffer_size (it reads slower than we write).
 class StreamBufferFullError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
@@ -48,6 +50,9 @@ class IOStream : public std::enable_shared_from_this<IOStream> {
   struct Options {
     std::size_t max_buffer_size = 100 * 1024 * 1024;  // Tornado's default: 100 MiB
     std::size_t read_chunk_size = 64 * 1024;          // how much one recv() asks for
+    /// A write that would queue more than this many unsent bytes fails with
+    /// StreamBufferFullError instead (0: no bound, Tornado's default).
+    std::size_t max_write_buffer_size = 0;
   };
 
   /// Takes a connected (or, for connect(), a fresh) non-blocking socket. Streams are shared:
@@ -80,7 +85,9 @@ class IOStream : public std::enable_shared_from_this<IOStream> {
   /// Everything until the peer closes; resolves (not fails) when it does.
   Future<std::string> read_until_close();
   /// Queues `data` after whatever is queued; the Future resolves when it has all been handed
-  /// to the kernel. Partial writes and EAGAIN are handled; a vanished peer fails it.
+  /// to the kernel. Partial writes and EAGAIN are handled; a vanished peer fails it. Pass a
+  /// big body with std::move: when nothing else is queued it becomes the buffer, uncopied.
+  /// Past max_write_buffer_size it fails (StreamBufferFullError) and queues nothing.
   Future<void> write(std::string data);
 
   /// Closes the socket now. Pending reads and writes fail with StreamClosedError (a pending
@@ -95,6 +102,9 @@ class IOStream : public std::enable_shared_from_this<IOStream> {
   /// True if input is waiting: buffered here, or already in the kernel for us to read.
   bool input_pending() const;
   bool writing() const noexcept { return write_offset_ < write_buffer_.size(); }
+  /// How many bytes the kernel has taken from us so far: a writer that watches it can tell
+  /// a slow peer (the count moves) from one that stopped reading (it does not).
+  std::uint64_t bytes_written() const noexcept { return bytes_written_; }
   int fileno() const noexcept { return socket_.get(); }
 
  private:
@@ -143,6 +153,7 @@ class IOStream : public std::enable_shared_from_this<IOStream> {
 
   std::string write_buffer_;
   std::size_t write_offset_ = 0;
+  std::uint64_t bytes_written_ = 0;
   std::deque<PendingWrite> writes_;
 
   bool registered_ = false;

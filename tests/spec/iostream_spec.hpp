@@ -131,6 +131,30 @@ TYPED_TEST_P(IOStreams, AWriteLargerThanTheSocketBufferIsFlushedWholeAndInOrder)
   EXPECT_TRUE(received == big + "<end>");
 }
 
+TYPED_TEST_P(IOStreams, AWritePastTheWriteBufferBoundFailsAndQueuesNothing) {
+  typename TestFixture::Stream::Options bounded_writes;
+  bounded_writes.max_write_buffer_size = 64 * 1024;
+  auto pair = common::make_socketpair();
+  auto bounded = std::make_shared<typename TestFixture::Stream>(this->loop, std::move(pair.first), bounded_writes);
+  // The peer never reads: once the kernel's buffer is full, what we write stays queued.
+  std::size_t written = 0;
+  typename TestFixture::template Future<void> last;
+  while (!bounded->writing()) {
+    last = bounded->write(std::string(16 * 1024, 'q'));
+    written += 16 * 1024;
+  }
+
+  const auto error = this->failure_of(bounded->write(std::string(64 * 1024, 'r')));
+
+  EXPECT_THROW(std::rethrow_exception(error), typename TypeParam::StreamBufferFullError);
+  EXPECT_THAT(what_of(error), HasSubstr("Reached maximum write buffer size (65536 bytes)"));
+  EXPECT_FALSE(bounded->closed());  // only that write failed; the queued ones still go out
+  auto reader = std::make_shared<typename TestFixture::Stream>(this->loop, std::move(pair.second));
+  const std::string received = this->wait(reader->read_bytes(written));
+  EXPECT_EQ(received, std::string(written, 'q'));
+  EXPECT_TRUE(last.done());
+}
+
 TYPED_TEST_P(IOStreams, CloseDuringAPendingReadFailsItAndRunsTheCloseCallbackNextTurn) {
   std::vector<std::string> happened;
   this->stream->set_close_callback([&] { happened.push_back("close callback"); });
@@ -192,6 +216,7 @@ REGISTER_TYPED_TEST_SUITE_P(IOStreams, ReadUntilGivesEverythingUpToAndIncludingT
                             ReadUntilCloseGetsEverythingOnceThePeerCloses,
                             TheReadBufferBoundClosesTheStreamWithAClearError,
                             AWriteLargerThanTheSocketBufferIsFlushedWholeAndInOrder,
+                            AWritePastTheWriteBufferBoundFailsAndQueuesNothing,
                             CloseDuringAPendingReadFailsItAndRunsTheCloseCallbackNextTurn,
                             AVanishedPeerFailsTheWriteInsteadOfKillingTheProcess, OneReadAtATime,
                             ReadingOrWritingAClosedStreamFails, AStreamWaitingOnAClosedLoopIsReleased);
