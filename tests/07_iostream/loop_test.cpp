@@ -6,6 +6,7 @@
 #include "handlers_spec.hpp"
 #include "iostream_spec.hpp"
 #include "lifecycle_spec.hpp"
+#include "server_spec.hpp"
 #include "timers_spec.hpp"
 
 namespace spec {
@@ -26,4 +27,7 @@ INSTANTIATE_TYPED_TEST_SUITE_P(ch07, FuturesAcrossThreads, ch07_tests::Loops, En
 INSTANTIATE_TYPED_TEST_SUITE_P(ch07, Coroutines, ch07_tests::CoroutineStyles, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch07, CoroutineHelpers, ch07_tests::OneLoop, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch07, IOStreams, ch07_tests::Loops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch07, TCPServers, ch07_tests::Loops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch07, ServerFairness, ch07_tests::Loops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch07, ServerShutdown, ch07_tests::Loops, EnvName);
 }  // namespace spec
