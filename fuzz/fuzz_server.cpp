@@ -7,6 +7,7 @@
 // and a connection that leaves an fd or a coroutine behind.
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -45,7 +46,7 @@ ch07::HTTPServer& server() {
       co_return text(request.argument("x").value_or("") + request.body);
     });
     s->route("/sleep", [](ch07::HTTPRequest) -> ch07::Coroutine<ch07::HTTPResponse> {
-      co_await ch07::sleep(1ms);
+      co_await ch07::sleep(0ms);  // waits a turn or two: thousands of pipelined ones add up to no time
       co_return text("slept\n");
     });
     s->route("/fail", [](ch07::HTTPRequest) -> ch07::Coroutine<ch07::HTTPResponse> {
@@ -53,18 +54,35 @@ ch07::HTTPServer& server() {
       co_return text("unreachable");
     });
     s->route("/big", [](ch07::HTTPRequest) -> ch07::Coroutine<ch07::HTTPResponse> {
-      co_return text(std::string(256 * 1024, 'x'));  // more than the socket buffer holds
+      co_return text(std::string(16 * 1024, 'x'));  // four times the socket buffer (see below)
     });
     return s;
   }();
   return *instance;
 }
 
-// The client: reads everything the server says (from the start, so a long answer never
-// blocks the server), sends the input piece by piece, shuts down, waits for the close.
+// What the client keeps of the answer: its start (thousands of pipelined requests can be
+// answered with megabytes, which only need reading).
+constexpr std::size_t kept = 4096;
+
+// Reads until the server closes, keeping the start of what it says.
+ch07::Coroutine<std::string> read_answer(std::shared_ptr<ch07::IOStream> stream) {
+  std::string answer;
+  try {
+    while (true) {
+      const std::string piece = co_await stream->read_bytes(64 * 1024, true);
+      answer.append(piece, 0, kept - std::min(kept, answer.size()));
+    }
+  } catch (const ch07::StreamClosedError&) {
+  }
+  co_return answer;
+}
+
+// The client: reads from the start (so a long answer never blocks the server), sends the
+// input piece by piece, shuts its side down, and waits for the server to close.
 ch07::Coroutine<std::string> client(std::shared_ptr<ch07::IOStream> stream, std::string bytes,
                                     std::size_t piece) {
-  ch07::Future<std::string> answer = stream->read_until_close();
+  ch07::Future<std::string> answer = read_answer(stream);
   try {
     for (std::size_t sent = 0; sent < bytes.size(); sent += piece) {
       co_await stream->write(bytes.substr(sent, piece));
@@ -74,6 +92,14 @@ ch07::Coroutine<std::string> client(std::shared_ptr<ch07::IOStream> stream, std:
     // The server closed first (an error answer ends the connection): read what it said.
   }
   co_return co_await answer;
+}
+
+// Small kernel buffers, so answers and requests are cut into pieces there too, and a
+// server writing faster than the client reads meets EAGAIN.
+void shrink_buffers(int fd) {
+  const int size = 4096;
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
 }
 
 // The server's first answer must be a response our own parser accepts.
@@ -102,12 +128,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const fuzz::Input input = fuzz::split(data, size);
   ch07::IOLoop& loop = fuzz::loop();
   common::SocketPair pair = common::make_socketpair();
+  shrink_buffers(pair.first.get());
+  shrink_buffers(pair.second.get());
   auto client_side = std::make_shared<ch07::IOStream>(loop, std::move(pair.second));
   server().handle_stream(std::make_shared<ch07::IOStream>(loop, std::move(pair.first)), "fuzz");
 
   std::string answer;
   try {
-    // Every server timeout is 300 ms; a second is already far more than the server may take.
+    // Every server timeout is 300 ms: 5 s is far more than the server may take to close.
     answer = loop.run_sync([&] { return client(client_side, input.bytes, input.piece); }, 5s);
   } catch (const ch07::TimeoutError&) {
     fuzz::broken("the server answers or closes within its timeouts");
