@@ -1,5 +1,6 @@
 #include "httpclient.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <exception>
@@ -36,61 +37,30 @@ Url parse_url(const std::string& url) {
     }
   }
   if (parsed.host.empty()) throw FetchError("fetch " + url + ": no host");
+  // The URL goes into our request line and Host header: a space or a control character in it
+  // (a CR LF from a reflected query argument) would let it write a request of its own.
+  const auto unsafe = [](char c) { return static_cast<unsigned char>(c) <= ' ' || c == 0x7f; };
+  if (std::any_of(url.begin(), url.end(), unsafe)) {
+    throw FetchError("fetch: the URL contains a space or a control character");
+  }
   return parsed;
-}
-
-// The chunked transfer coding: "<hex size>\r\n<data>\r\n" ... "0\r\n\r\n".
-Coroutine<std::string> read_chunked(std::shared_ptr<IOStream> stream) {
-  std::string body;
-  while (true) {
-    const std::string line = co_await stream->read_until("\r\n", 1024);
-    std::size_t size = 0;
-    const auto [end, error] = std::from_chars(line.data(), line.data() + line.size(), size, 16);
-    if (error != std::errc() || end == line.data()) throw HTTPInputError(502, "malformed chunk size");
-    const std::string chunk = co_await stream->read_bytes(size + 2);  // the data and its CRLF
-    if (size == 0) co_return body;  // (no trailers expected)
-    body.append(chunk, 0, size);
-  }
-}
-
-std::string lowercase(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
-
-std::string describe(std::exception_ptr error) {
-  try {
-    std::rethrow_exception(error);
-  } catch (const std::exception& e) {
-    return e.what();
-  } catch (...) {
-    return "unknown error";
-  }
 }
 
 }  // namespace
 
 Coroutine<HTTPResponse> read_response(std::shared_ptr<IOStream> stream, FetchOptions options) {
-  HTTPResponse response = parse_response_head(co_await stream->read_until("\r\n\r\n", options.max_header_size));
-  const bool no_body = response.code / 100 == 1 || response.code == 204 || response.code == 304;
-  if (no_body) {
-    // nothing to read
-  } else if (lowercase(response.headers.get("Transfer-Encoding").value_or("")) == "chunked") {
-    response.body = co_await read_chunked(stream);
-  } else if (const auto length = response.headers.get("Content-Length")) {
-    std::size_t n = 0;
-    const auto [end, error] = std::from_chars(length->data(), length->data() + length->size(), n);
-    if (error != std::errc() || end != length->data() + length->size()) {
-      throw HTTPInputError(502, "malformed Content-Length");
+  while (true) {
+    HTTPResponse response = parse_response_head(co_await read_head(stream, options.max_header_size));
+    // RFC 9110 §15.2: a 1xx is interim (100 Continue, 103 Early Hints); the final response
+    // follows, and Tornado's client skips them too. 101 would switch protocols, which we
+    // never ask for.
+    if (response.code == 101) {
+      throw HTTPInputError(502, "101 Switching Protocols, to an upgrade nobody asked for");
     }
-    if (n > 0) response.body = co_await stream->read_bytes(n);
-  } else {
-    response.body = co_await stream->read_until_close();
-    // Reading until close ends however the stream closes: a reset or the buffer bound must
-    // not pass for the end of the body.
-    if (stream->error()) throw StreamClosedError(stream->error());
+    if (response.code / 100 == 1) continue;
+    response.body = co_await read_body(stream, response_body_framing(response, "GET"), options.max_body_size);
+    co_return response;
   }
-  co_return response;
 }
 
 Coroutine<HTTPResponse> fetch(std::string url, IOLoop::duration timeout) {
@@ -124,26 +94,28 @@ Coroutine<HTTPResponse> fetch(std::string url, FetchOptions options) {
     // With a reason: a body read until close must not take this close for its end.
     if (auto s = weak.lock()) s->close(std::make_exception_ptr(TimeoutError("the fetch timed out")));
   });
-  struct RemoveTimer {
+  // However the exchange ends, the deadline goes, and so does the connection.
+  struct Cleanup {
     IOLoop& loop;
     IOLoop::Timeout timer;
-    ~RemoveTimer() { loop.remove_timeout(timer); }
-  } remove_timer{*loop, timer};
+    std::shared_ptr<IOStream> stream;
+    ~Cleanup() {
+      loop.remove_timeout(timer);
+      stream->close();
+    }
+  } cleanup{*loop, timer, stream};
 
   try {
     co_await stream->write("GET " + where.target + " HTTP/1.1\r\nHost: " + where.host + ":" +
                            std::to_string(where.port) +
                            "\r\nConnection: close\r\nUser-Agent: tornado-loop-cpp\r\n\r\n");
-    HTTPResponse response = co_await read_response(stream, options);
-    stream->close();
-    co_return response;
+    co_return co_await read_response(stream, options);
   } catch (const StreamClosedError& e) {
     if (*timed_out) throw FetchError("fetch " + url + ": timed out after " + seconds);
     throw FetchError("fetch " + url + ": the connection closed early" +
                      (e.real_error() ? " (" + describe(e.real_error()) + ")" : std::string()));
-  } catch (const UnsatisfiableReadError&) {
-    throw FetchError("fetch " + url + ": the response's headers are too large");
-  } catch (const HTTPInputError& e) {
+  } catch (const std::exception& e) {
+    // The response broke the protocol or a limit (HTTPInputError names which), or worse.
     throw FetchError("fetch " + url + ": " + e.what());
   }
 }

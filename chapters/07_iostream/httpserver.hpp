@@ -42,7 +42,8 @@ class HTTPServer {
   explicit HTTPServer(IOLoop& loop);
   HTTPServer(IOLoop& loop, Options options);
 
-  /// Serves `handler` for requests whose path is exactly `path` (GET, HEAD and POST).
+  /// Serves `handler` for requests whose path is exactly `path` (GET, HEAD and POST; OPTIONS
+  /// is answered for it, and for "*", with the methods we allow).
   void route(std::string path, Handler handler);
   /// Serves one connected stream as an accepted connection is served (TCPServer calls it for
   /// each one); `remote` is the peer's "address:port". Returns at once: a coroutine serves it.
@@ -67,7 +68,14 @@ class HTTPServer {
   // The connection's whole life: read a request, answer it, repeat while keep-alive holds.
   static Coroutine<void> serve(std::shared_ptr<Shared> shared, std::shared_ptr<IOStream> stream,
                                std::string remote);
+  // One request, head and body, each step within its timeout. Fails with HTTPInputError (the
+  // status to answer) or StreamClosedError (the client left, or a timeout closed it).
+  static Coroutine<HTTPRequest> read_request(std::shared_ptr<Shared> shared, std::shared_ptr<IOStream> stream,
+                                             std::string remote);
   static Coroutine<HTTPResponse> dispatch(std::shared_ptr<Shared> shared, HTTPRequest request);
+  // The head, then the body (moved, never copied), within send_timeout. False: the client left.
+  static Coroutine<bool> write_response(std::shared_ptr<Shared> shared, std::shared_ptr<IOStream> stream,
+                                        std::string head, std::string body);
 
   std::shared_ptr<Shared> shared_;
   TCPServer tcp_;
