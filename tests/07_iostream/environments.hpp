@@ -45,6 +45,15 @@ struct Chapter07 {
   using HTTPRequest = ch07::HTTPRequest;
   using HTTPResponse = ch07::HTTPResponse;
   using FetchError = ch07::FetchError;
+  using FetchOptions = ch07::FetchOptions;
+  using HTTPInputError = ch07::HTTPInputError;
+  static ch07::Coroutine<ch07::HTTPResponse> fetch(std::string url, ch07::FetchOptions options) {
+    return ch07::fetch(std::move(url), options);
+  }
+  static ch07::Coroutine<ch07::HTTPResponse> read_response(std::shared_ptr<ch07::IOStream> stream,
+                                                           ch07::FetchOptions options) {
+    return ch07::read_response(std::move(stream), options);
+  }
   static ch07::Coroutine<ch07::HTTPResponse> fetch(std::string url, ch07::IOLoop::duration timeout) {
     return ch07::fetch(std::move(url), timeout);
   }

@@ -4,6 +4,7 @@
 #include "environments.hpp"
 #include "futures_spec.hpp"
 #include "handlers_spec.hpp"
+#include "http_spec.hpp"
 #include "iostream_spec.hpp"
 #include "lifecycle_spec.hpp"
 #include "server_spec.hpp"
@@ -30,4 +31,6 @@ INSTANTIATE_TYPED_TEST_SUITE_P(ch07, IOStreams, ch07_tests::Loops, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch07, TCPServers, ch07_tests::Loops, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch07, ServerFairness, ch07_tests::Loops, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch07, ServerShutdown, ch07_tests::Loops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch07, HTTPServer, ch07_tests::Loops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch07, Fetch, ch07_tests::Loops, EnvName);
 }  // namespace spec

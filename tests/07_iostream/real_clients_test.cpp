@@ -21,6 +21,7 @@
 #include "07_iostream/httpserver.hpp"
 #include "07_iostream/tcpserver.hpp"
 #include "common/fd.hpp"
+#include "common/log.hpp"
 #include "common/testing/twin.hpp"
 #include "common/testing/watchdog.hpp"
 #include "loop_harness.hpp"
@@ -32,6 +33,7 @@ using namespace std::chrono_literals;
 using common::testing::run_command;
 using ::testing::HasSubstr;
 using ::testing::Not;
+using ::testing::StartsWith;
 
 void require_tool(const std::string& tool) {
   if (run_command("command -v " + tool + " >/dev/null 2>&1 && echo yes").output != "yes\n") {
@@ -66,6 +68,13 @@ class RealClients : public ::testing::Test {
     server.route("/big", [](HTTPRequest) -> Coroutine<HTTPResponse> {
       HTTPResponse response;
       response.body = std::string(8 * 1024 * 1024, 'b');
+      co_return response;
+    });
+    // The classic mistake: a query argument reflected into a header.
+    server.route("/redirect", [](HTTPRequest request) -> Coroutine<HTTPResponse> {
+      HTTPResponse response;
+      response.code = 302;
+      response.headers.add("Location", request.argument("to").value_or("/"));
       co_return response;
     });
     // Tornado's classic handler: response = yield AsyncHTTPClient().fetch(url)
@@ -161,6 +170,38 @@ TEST_F(RealClients, CurlPostsABody) {
   require_tool("curl");
   const auto result = run_beside_the_loop("curl -s --data-binary 'some body' " + base + "/echo");
   EXPECT_EQ(result.output, "POST some body");
+}
+
+/// A file of `size` bytes of 'x', removed when the returned guard goes.
+struct TempFile {
+  std::filesystem::path path;
+  explicit TempFile(std::size_t size)
+      : path(std::filesystem::temp_directory_path() / ("ch07-body-" + std::to_string(::getpid()))) {
+    std::ofstream(path) << std::string(size, 'x');
+  }
+  ~TempFile() { std::filesystem::remove(path); }
+};
+
+TEST_F(RealClients, CurlExpecting100ContinueGetsItAndItsAnswerWithoutWaiting) {
+  require_tool("curl");
+  const TempFile body(4096);
+  // curl sends the body after the 100, or after waiting a second for it.
+  const auto result = run_beside_the_loop("curl -s -v -H 'Expect: 100-continue' --data-binary @" +
+                                          body.path.string() + " -o /dev/null " +
+                                          "-w 'echoed=%{size_download}\\n' " + base + "/echo 2>&1");
+
+  EXPECT_EQ(result.exit_status, 0);
+  EXPECT_THAT(result.output, HasSubstr("< HTTP/1.1 100 Continue"));
+  EXPECT_THAT(result.output, HasSubstr("< HTTP/1.1 200 OK"));
+  EXPECT_THAT(result.output, HasSubstr("echoed=4101\n"));  // "POST " and the whole body
+}
+
+TEST_F(RealClients, CurlSendsAChunkedBody) {
+  require_tool("curl");
+  const TempFile body(100 * 1024);
+  const auto result = run_beside_the_loop("curl -s -H 'Transfer-Encoding: chunked' --data-binary @" +
+                                          body.path.string() + " " + base + "/echo");
+  EXPECT_EQ(result.output, "POST " + std::string(100 * 1024, 'x'));
 }
 
 TEST_F(RealClients, OurFetchReadsAPageFromPythonsHttpServer) {
@@ -267,6 +308,41 @@ TEST_F(RealClients, GarbageIsAnswered400AndTheServerGoesOn) {
   expect_still_serving();
 }
 
+TEST_F(RealClients, AQueryArgumentReflectedIntoAHeaderCannotSplitTheResponse) {
+  require_tool("curl");
+  common::CapturedLog log;
+  const auto result = run_beside_the_loop(
+      "curl -s -i '" + base + "/redirect?to=/x%0d%0aSet-Cookie:%20session=stolen%0d%0a%0d%0a<html>'");
+
+  EXPECT_THAT(result.output, StartsWith("HTTP/1.1 500 Internal Server Error\r\n"));
+  EXPECT_THAT(result.output, Not(HasSubstr("Set-Cookie")));
+  EXPECT_THAT(log.messages(common::LogLevel::error),
+              ::testing::ElementsAre(HasSubstr("\"Location\" contains CR, LF or NUL")));
+  expect_still_serving();
+}
+
+// Two ways to read one message are two messages to a proxy in front of us: the second one
+// "smuggled" past it (RFC 9112 §6.3, §11.2). Refused, with the connection.
+TEST_F(RealClients, ConflictingContentLengthsCannotSmuggleASecondRequest) {
+  const std::string smuggled = "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n";
+  const std::string answer =
+      raw_exchange("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nContent-Length: " +
+                   std::to_string(smuggled.size()) + "\r\n\r\n" + smuggled);
+  EXPECT_THAT(answer, StartsWith("HTTP/1.1 400 Bad Request\r\n"));
+  EXPECT_THAT(answer, Not(HasSubstr("Hello, world")));
+  EXPECT_EQ(server.requests_served(), 0u);
+}
+
+TEST_F(RealClients, TransferEncodingWithContentLengthCannotSmuggleASecondRequest) {
+  const std::string smuggled = "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n";
+  const std::string answer = raw_exchange(
+      "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" +
+      smuggled);
+  EXPECT_THAT(answer, StartsWith("HTTP/1.1 400 Bad Request\r\n"));
+  EXPECT_THAT(answer, Not(HasSubstr("Hello, world")));
+  EXPECT_EQ(server.requests_served(), 0u);
+}
+
 TEST_F(RealClients, ARequestLineWithoutAVersionIsAnswered400) {
   EXPECT_THAT(raw_exchange("GET /hello\r\n\r\n"), HasSubstr("HTTP/1.1 400 Bad Request\r\n"));
   expect_still_serving();
@@ -279,13 +355,14 @@ TEST_F(RealClients, AOneMegabyteHeaderIsAnswered431) {
 }
 
 TEST_F(RealClients, AnUnsupportedMethodIsAnswered501) {
-  EXPECT_THAT(raw_exchange("BREW /hello HTTP/1.1\r\n\r\n"), HasSubstr("HTTP/1.1 501 Not Implemented\r\n"));
+  EXPECT_THAT(raw_exchange("BREW /hello HTTP/1.1\r\nHost: x\r\n\r\n"),
+              HasSubstr("HTTP/1.1 501 Not Implemented\r\n"));
   expect_still_serving();
 }
 
 TEST_F(RealClients, ABodyShorterThanItsContentLengthEndsThatConnectionOnly) {
   const std::string answer =
-      raw_exchange("POST /echo HTTP/1.1\r\nContent-Length: 100\r\n\r\nonly this", true);
+      raw_exchange("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly this", true);
   EXPECT_EQ(answer, "");  // the client stopped sending: no request, no answer, closed
   expect_still_serving();
 }
@@ -326,7 +403,7 @@ TEST_F(RealClients, ARequestThatHasArrivedIsNotIdleEvenIfTheLoopIsLate) {
 }
 
 TEST_F(RealClients, AClientThatLeavesMidResponseDoesNotHurtTheServer) {
-  const std::string part = raw_exchange("GET /big HTTP/1.1\r\n\r\n", false, 100 * 1024);
+  const std::string part = raw_exchange("GET /big HTTP/1.1\r\nHost: x\r\n\r\n", false, 100 * 1024);
   EXPECT_THAT(part, HasSubstr("HTTP/1.1 200 OK\r\n"));
   loop.run_sync([] { return sleep(100ms); });  // the server finds out while writing
   expect_still_serving();
