@@ -39,7 +39,9 @@ class TimeoutError : public std::runtime_error {
 /// Tornado's Future: pending, then done with a value or an exception, once. Callbacks added
 /// with add_done_callback run inline, inside set_result/set_exception, in the order they were
 /// added; added to a done Future, a callback runs at once. Copies share one state, as Python
-/// references to one object do; it is freed when the last copy (and callback) is gone.
+/// references to one object do; it is freed when the last copy (and callback) is gone. A
+/// moved-from handle is empty, as a moved-from std::future is: using it throws
+/// InvalidStateError saying so (valid() tells), until a Future is assigned to it.
 /// Not thread-safe, like Tornado's: a worker thread hands its result to the loop's thread
 /// (run_in_executor does), and the loop's thread resolves the Future.
 template <class T>
@@ -54,7 +56,9 @@ class Future {
   /// A new, pending Future.
   Future() : state_(std::make_shared<State>()) {}
 
-  bool done() const noexcept { return state_->done; }
+  bool done() const { return state("done").done; }
+  /// False for a moved-from handle: it refers to no Future at all.
+  bool valid() const noexcept { return state_ != nullptr; }
 
   /// The value (a reference into the shared state, so a move-only value can be moved out),
   /// or the stored exception rethrown. Throws InvalidStateError while pending.
@@ -97,7 +101,7 @@ class Future {
   /// throws is reported (logged) and the others still run.
   void add_done_callback(DoneCallback callback) const {
     if (!callback) throw std::invalid_argument("add_done_callback: the callback is empty");
-    if (state_->done) {
+    if (state("add_done_callback").done) {
       run_callback(Future(*this), callback);  // a copy: the callback may destroy *this
     } else {
       state_->callbacks.push_back(std::move(callback));
@@ -127,13 +131,20 @@ class Future {
     }
   };
 
+  // The shared state, or InvalidStateError naming `what` was called on an empty handle.
+  State& state(const char* what) const {
+    if (!state_) {
+      throw InvalidStateError(std::string(what) + ": this Future is empty (it was moved from)");
+    }
+    return *state_;
+  }
   void check_done(const char* what) const {
-    if (!state_->done) {
+    if (!state(what).done) {
       throw InvalidStateError(std::string(what) + ": the Future is still pending");
     }
   }
   void check_pending(const char* what) const {
-    if (state_->done) {
+    if (state(what).done) {
       throw InvalidStateError(std::string(what) + ": the Future is already done");
     }
   }

@@ -190,6 +190,27 @@ TYPED_TEST_P(Futures, AnExceptionNobodyReadIsLoggedWhenTheFutureGoes) {
               ElementsAre("Future exception was never retrieved: lost"));
 }
 
+TYPED_TEST_P(Futures, AMovedFromFutureSaysItIsEmpty) {
+  using IntFuture = typename TestFixture::template Future<int>;
+  IntFuture original;
+  IntFuture taken = std::move(original);
+
+  // A moved-from handle refers to no Future at all: every use says so, none dereferences null.
+  expect_error<typename TestFixture::InvalidStateError>([&] { (void)original.done(); },
+                                                        {"done", "moved from"});
+  expect_error<typename TestFixture::InvalidStateError>([&] { original.set_result(1); },
+                                                        {"set_result", "moved from"});
+  expect_error<typename TestFixture::InvalidStateError>(
+      [&] { original.add_done_callback([](const IntFuture&) {}); }, {"add_done_callback", "moved from"});
+  EXPECT_FALSE(original.same_as(taken));
+
+  taken.set_result(2);  // the Future itself lives on in the handle it was moved to
+  EXPECT_EQ(taken.result(), 2);
+
+  original = taken;  // assigning makes it a handle again
+  EXPECT_EQ(original.result(), 2);
+}
+
 REGISTER_TYPED_TEST_SUITE_P(Futures, ANewFutureIsPendingAndReadingItsResultIsAnError,
                             SetResultMakesItDoneWithThatValue, SetExceptionMakesResultRethrowIt,
                             ResolvingTwiceIsAnErrorAndTheFirstOutcomeStays,
@@ -200,7 +221,8 @@ REGISTER_TYPED_TEST_SUITE_P(Futures, ANewFutureIsPendingAndReadingItsResultIsAnE
                             AMoveOnlyValueWorks, CopiesShareOneStateAsPythonReferencesDo,
                             TheStateIsFreedWithItsLastHolderAndCallback,
                             VoidFuturesCarryOnlyDoneOrFailed,
-                            AnExceptionNobodyReadIsLoggedWhenTheFutureGoes);
+                            AnExceptionNobodyReadIsLoggedWhenTheFutureGoes,
+                            AMovedFromFutureSaysItIsEmpty);
 
 // ================================================================= with the loop
 
