@@ -350,7 +350,11 @@ Future<std::vector<T>> multi(const std::vector<Future<T>>& children) {
       if (std::exception_ptr error = child.exception()) {
         gathering->errors[i] = error;
       } else {
-        gathering->values[i].emplace(child.result());
+        try {
+          gathering->values[i].emplace(child.take_result());
+        } catch (...) {  // a move-only value another waiter took first
+          gathering->errors[i] = std::current_exception();
+        }
       }
       if (--gathering->remaining == 0) gathering->finish();
     });
@@ -523,10 +527,8 @@ struct FutureAwaiter {
     }
     if constexpr (std::is_void_v<U>) {
       future.result();
-    } else if constexpr (std::is_copy_constructible_v<U>) {
-      return future.result();
     } else {
-      return std::move(future.result());
+      return future.take_result();
     }
   }
 };

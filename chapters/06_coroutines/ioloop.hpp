@@ -388,10 +388,8 @@ auto IOLoop::run_sync(F func, std::optional<duration> timeout) {
   }
   if constexpr (std::is_void_v<T>) {
     future->result();
-  } else if constexpr (std::is_copy_constructible_v<T>) {
-    return T(future->result());
   } else {
-    return T(std::move(future->result()));
+    return future->take_result();
   }
 }
 

@@ -8,6 +8,7 @@
 #include <deque>
 #include <exception>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -36,6 +37,20 @@ class TimeoutError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+namespace detail {
+
+// Whether a value can be given to several waiters, each a copy. std::is_copy_constructible
+// says yes for a std::vector of move-only values (its copy constructor is not constrained),
+// so we look inside the containers multi makes.
+template <class T>
+struct copyable : std::is_copy_constructible<T> {};
+template <class T, class A>
+struct copyable<std::vector<T, A>> : copyable<T> {};
+template <class K, class V, class C, class A>
+struct copyable<std::map<K, V, C, A>> : copyable<V> {};
+
+}  // namespace detail
+
 /// Tornado's Future: pending, then done with a value or an exception, once. Callbacks added
 /// with add_done_callback run inline, inside set_result/set_exception, in the order they were
 /// added; added to a done Future, a callback runs at once. Copies share one state, as Python
@@ -61,11 +76,16 @@ class Future {
   bool valid() const noexcept { return state_ != nullptr; }
 
   /// The value (a reference into the shared state, so a move-only value can be moved out),
-  /// or the stored exception rethrown. Throws InvalidStateError while pending.
+  /// or the stored exception rethrown. Throws InvalidStateError while pending, and once a
+  /// move-only value has been taken.
   std::add_lvalue_reference_t<T> result() const {
     check_done("result");
     state_->observed = true;
     if (state_->exception) std::rethrow_exception(state_->exception);
+    if (state_->taken) {
+      throw InvalidStateError(
+          "result: the move-only value was already taken by another waiter (one Future, one taker)");
+    }
     if constexpr (!std::is_void_v<T>) return *state_->value;
   }
 
@@ -74,6 +94,21 @@ class Future {
     check_done("exception");
     state_->observed = true;
     return state_->exception;
+  }
+
+  /// What a waiter that keeps the value gets (run_sync, co_await, multi): a copy, or a
+  /// move-only value moved out, once. One Future, one taker: a second take of a move-only
+  /// value throws InvalidStateError instead of handing out what the first left behind.
+  T take_result() const
+    requires(!std::is_void_v<T>)
+  {
+    T& value = result();
+    if constexpr (detail::copyable<T>::value) {
+      return value;
+    } else {
+      state_->taken = true;
+      return std::move(value);
+    }
   }
 
   void set_result(Value value) const
@@ -115,6 +150,7 @@ class Future {
   struct State {
     bool done = false;
     bool observed = false;
+    bool taken = false;  // a move-only value has gone to its one taker
     std::optional<Value> value;
     std::exception_ptr exception;
     std::vector<DoneCallback> callbacks;

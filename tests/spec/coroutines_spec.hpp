@@ -674,6 +674,29 @@ TYPED_TEST_P(CoroutineHelpers, RunSyncDrivesACoroutineAndTimesItOut) {
   EXPECT_EQ(this->loop.run_sync(slow), 1);
 }
 
+TYPED_TEST_P(CoroutineHelpers, ASecondTakerOfAMoveOnlyValueIsRefused) {
+  using Owned = std::unique_ptr<int>;
+  typename TestFixture::template Future<Owned> shared;
+  shared.set_result(std::make_unique<int>(5));
+  auto take = [&]() -> typename TestFixture::template Coroutine<Owned> { co_return co_await shared; };
+  const std::vector<typename TestFixture::template Future<Owned>> children = {shared};
+  auto take_all = [&]() -> typename TestFixture::template Coroutine<Owned> {
+    std::vector<Owned> all = co_await children;
+    co_return std::move(all[0]);
+  };
+  const Owned first = this->loop.run_sync(take);
+
+  ASSERT_NE(first, nullptr);
+  EXPECT_EQ(*first, 5);
+  // co_await, run_sync and multi all take the value: only the first gets it.
+  expect_error<typename TypeParam::InvalidStateError>([&] { this->loop.run_sync(take); },
+                                                      {"already taken", "one Future, one taker"});
+  expect_error<typename TypeParam::InvalidStateError>([&] { this->loop.run_sync([&] { return shared; }); },
+                                                      {"already taken", "one Future, one taker"});
+  expect_error<typename TypeParam::InvalidStateError>([&] { this->loop.run_sync(take_all); },
+                                                      {"already taken", "one Future, one taker"});
+}
+
 REGISTER_TYPED_TEST_SUITE_P(CoroutineHelpers, MultiOverAVectorGivesValuesInInputOrder,
                             MultiOverAMapGivesTheSameKeys,
                             MultiWaitsForEveryChildAndTheFirstFailureByPositionWins,
@@ -683,6 +706,7 @@ REGISTER_TYPED_TEST_SUITE_P(CoroutineHelpers, MultiOverAVectorGivesValuesInInput
                             WithTimeoutFailsAtTheDeadlineAndLeavesTheFutureRunning,
                             WithTimeoutGivesTheValueWhenTheFutureWinsAndRemovesItsTimer,
                             WithTimeoutTakesAnAbsoluteDeadlineToo,
-                            RunSyncDrivesACoroutineAndTimesItOut);
+                            RunSyncDrivesACoroutineAndTimesItOut,
+                            ASecondTakerOfAMoveOnlyValueIsRefused);
 
 }  // namespace spec

@@ -373,6 +373,20 @@ TYPED_TEST_P(LoopFutures, DestroyingALoopWithPendingFuturesRunsNothingAndLeaksNo
   EXPECT_TRUE(watch.expired());
 }
 
+TYPED_TEST_P(LoopFutures, ASecondRunSyncOfAMoveOnlyFutureIsRefused) {
+  auto& loop = this->loop;
+  typename TestFixture::template Future<std::unique_ptr<int>> future;
+  future.set_result(std::make_unique<int>(8));
+
+  auto first = loop.run_sync([&] { return future; });
+
+  ASSERT_NE(first, nullptr);
+  EXPECT_EQ(*first, 8);
+  // One Future, one taker: the value went to the first; the second is told so, not handed null.
+  expect_error<typename TypeParam::InvalidStateError>([&] { loop.run_sync([&] { return future; }); },
+                                                      {"already taken", "one Future, one taker"});
+}
+
 REGISTER_TYPED_TEST_SUITE_P(LoopFutures, AddFutureCallsBackOnTheNextTurnNeverInsideSetResult,
                             AddFutureOnADoneFutureStillWaitsATurn,
                             ChainFutureCopiesTheOutcomeUnlessTheTargetIsDone,
@@ -380,7 +394,8 @@ REGISTER_TYPED_TEST_SUITE_P(LoopFutures, AddFutureCallsBackOnTheNextTurnNeverIns
                             RunSyncTakesPlainValuesAndNothing, RunSyncRethrowsWhatFailed,
                             RunSyncRunsFuncInsideTheLoopAsItsCurrentLoop, RunSyncWithAMoveOnlyResult,
                             ARunSyncEndedByAnEarlierStopNeverRunsItsFunctionLater,
-                            DestroyingALoopWithPendingFuturesRunsNothingAndLeaksNothing);
+                            DestroyingALoopWithPendingFuturesRunsNothingAndLeaksNothing,
+                            ASecondRunSyncOfAMoveOnlyFutureIsRefused);
 
 // ================================================================= run_sync's timeout
 
