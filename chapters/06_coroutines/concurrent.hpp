@@ -31,6 +31,26 @@ class InvalidStateError : public std::logic_error {
   using std::logic_error::logic_error;
 };
 
+/// How deep done callbacks may nest inline: a callback that resolves another Future runs that
+/// Future's callbacks inside its own call, so a chain of Futures (chain_future along many
+/// links) would need a stack frame per link. Past this depth, a Future's callbacks are queued
+/// instead and run by the outermost set_result before it returns, one after another. Either
+/// way everything has run when set_result returns; only the order differs, and only that deep.
+/// Tornado 4.5 recurses without a bound (to RecursionError, near 1000 Python frames).
+inline constexpr int max_inline_callback_depth = 100;
+
+namespace detail {
+
+// This thread's nesting of done callbacks, and what waits below the bound. Not per Future:
+// the recursion runs through Futures of any type.
+struct CallbackNesting {
+  int depth = 0;
+  std::deque<std::function<void()>> deferred;
+};
+inline thread_local CallbackNesting callback_nesting;
+
+}  // namespace detail
+
 /// run_sync gave up waiting. Tornado 4.5: tornado.ioloop.TimeoutError.
 class TimeoutError : public std::runtime_error {
  public:
@@ -194,7 +214,26 @@ class Future {
     // and whatever the callbacks capture is released as soon as they have run.
     std::vector<DoneCallback> callbacks = std::move(self.state_->callbacks);
     self.state_->callbacks.clear();
-    for (const DoneCallback& callback : callbacks) run_callback(self, callback);
+    auto run_all = [self, callbacks = std::move(callbacks)] {
+      for (const DoneCallback& callback : callbacks) run_callback(self, callback);
+    };
+    detail::CallbackNesting& nesting = detail::callback_nesting;
+    if (nesting.depth >= max_inline_callback_depth) {
+      nesting.deferred.push_back(std::move(run_all));  // the outermost set_result runs it
+      return;
+    }
+    struct Nested {  // counted however the callbacks end
+      int& depth;
+      explicit Nested(int& d) : depth(d) { ++depth; }
+      ~Nested() { --depth; }
+    } nested(nesting.depth);
+    run_all();
+    if (nesting.depth > 1) return;
+    while (!nesting.deferred.empty()) {  // outermost: run what waited, each from depth 1 again
+      std::function<void()> next = std::move(nesting.deferred.front());
+      nesting.deferred.pop_front();
+      next();
+    }
   }
 
   static void run_callback(const Future& self, const DoneCallback& callback) {

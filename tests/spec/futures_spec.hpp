@@ -7,6 +7,9 @@
 // `Env::TimeoutError` and `Env::ThreadPoolExecutor`.
 #pragma once
 
+#include <pthread.h>
+
+#include <functional>
 #include <memory>
 #include <thread>
 
@@ -226,6 +229,25 @@ REGISTER_TYPED_TEST_SUITE_P(Futures, ANewFutureIsPendingAndReadingItsResultIsAnE
 
 // ================================================================= with the loop
 
+/// Runs `body` on a new thread with a stack of `bytes`, and waits for it: where unbounded
+/// recursion shows as a crash, not as a test that passes on a big main stack.
+inline void run_on_a_small_stack(std::size_t bytes, std::function<void()> body) {
+  pthread_attr_t attributes;
+  pthread_attr_init(&attributes);
+  pthread_attr_setstacksize(&attributes, bytes);
+  pthread_t thread;
+  const int created = pthread_create(
+      &thread, &attributes,
+      [](void* arg) -> void* {
+        (*static_cast<std::function<void()>*>(arg))();
+        return nullptr;
+      },
+      &body);
+  pthread_attr_destroy(&attributes);
+  ASSERT_EQ(created, 0);
+  common::testing::with_watchdog(60s, [&] { pthread_join(thread, nullptr); });
+}
+
 template <class Env>
 class LoopFutures : public CountingLoopTest<Env> {
  protected:
@@ -387,6 +409,24 @@ TYPED_TEST_P(LoopFutures, ASecondRunSyncOfAMoveOnlyFutureIsRefused) {
                                                       {"already taken", "one Future, one taker"});
 }
 
+TYPED_TEST_P(LoopFutures, AChainOfAHundredThousandFuturesResolvesOnA512KiBStack) {
+  using IntFuture = typename TestFixture::template Future<int>;
+  // Done callbacks run inline, so each link's set_result runs the next link's: a chain this
+  // long would need a stack frame per link (Tornado 4.5 recurses too, to RecursionError).
+  std::vector<IntFuture> chain(100'001);
+  for (std::size_t i = 0; i + 1 < chain.size(); ++i) chain_future(chain[i], chain[i + 1]);
+  bool all_done_on_return = false;
+
+  run_on_a_small_stack(512 * 1024, [&] {
+    chain.front().set_result(7);
+    all_done_on_return = chain.back().done();  // resolved before set_result returned
+  });
+
+  EXPECT_TRUE(all_done_on_return);
+  ASSERT_TRUE(chain.back().done());
+  EXPECT_EQ(chain.back().result(), 7);
+}
+
 REGISTER_TYPED_TEST_SUITE_P(LoopFutures, AddFutureCallsBackOnTheNextTurnNeverInsideSetResult,
                             AddFutureOnADoneFutureStillWaitsATurn,
                             ChainFutureCopiesTheOutcomeUnlessTheTargetIsDone,
@@ -395,7 +435,8 @@ REGISTER_TYPED_TEST_SUITE_P(LoopFutures, AddFutureCallsBackOnTheNextTurnNeverIns
                             RunSyncRunsFuncInsideTheLoopAsItsCurrentLoop, RunSyncWithAMoveOnlyResult,
                             ARunSyncEndedByAnEarlierStopNeverRunsItsFunctionLater,
                             DestroyingALoopWithPendingFuturesRunsNothingAndLeaksNothing,
-                            ASecondRunSyncOfAMoveOnlyFutureIsRefused);
+                            ASecondRunSyncOfAMoveOnlyFutureIsRefused,
+                            AChainOfAHundredThousandFuturesResolvesOnA512KiBStack);
 
 // ================================================================= run_sync's timeout
 
