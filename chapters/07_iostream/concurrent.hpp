@@ -308,7 +308,9 @@ void chain_future(const Future<T>& a, const Future<T>& b) {
 class ThreadPoolExecutor {
  public:
   explicit ThreadPoolExecutor(std::size_t workers = 4);
-  /// Finishes the jobs already submitted, then joins the workers.
+  /// Finishes the jobs already submitted, then joins the workers. May run on one of its own
+  /// workers (a job held the last reference): that one cannot join itself, so it is
+  /// detached, and finishes the queue on the state it shares with the others.
   ~ThreadPoolExecutor();
   ThreadPoolExecutor(const ThreadPoolExecutor&) = delete;
   ThreadPoolExecutor& operator=(const ThreadPoolExecutor&) = delete;
@@ -316,17 +318,23 @@ class ThreadPoolExecutor {
   /// Queues `job` for a worker. Safe from any thread. Throws std::logic_error once the
   /// executor is shut down.
   void submit(std::function<void()> job);
-  /// Refuses new jobs from now on; with `wait`, also finishes the queued ones and joins.
+  /// Refuses new jobs from now on; with `wait`, also finishes the queued ones and joins (all
+  /// but the calling thread, if it is a worker).
   void shutdown(bool wait = true);
   std::size_t worker_count() const noexcept { return workers_.size(); }
 
  private:
-  void work();
+  // What the workers share. Each worker holds it too, so a worker still finishing after
+  // the executor was destroyed (from inside one of its jobs) reads no freed memory.
+  struct Queue {
+    std::mutex mutex;
+    std::condition_variable wake;
+    std::deque<std::function<void()>> jobs;
+    bool shut_down = false;
+  };
+  static void work(const std::shared_ptr<Queue>& queue);
 
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  std::deque<std::function<void()>> jobs_;
-  bool shut_down_ = false;
+  std::shared_ptr<Queue> queue_ = std::make_shared<Queue>();
   std::vector<std::thread> workers_;
 };
 

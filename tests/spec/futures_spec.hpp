@@ -603,11 +603,34 @@ TYPED_TEST_P(FuturesAcrossThreads, DestroyingALoopWhileItsWorkersRunIsSafe) {
   EXPECT_TRUE(finished.load());  // the destructor waited for the worker
 }
 
+TYPED_TEST_P(FuturesAcrossThreads, AnExecutorWhoseLastReferenceDiesInItsOwnJobShutsDownCleanly) {
+  using Executor = typename TestFixture::Executor;
+  auto pool = std::make_shared<Executor>(2);
+  std::weak_ptr<Executor> watch = pool;
+  std::atomic<bool> released{false};
+  std::atomic<bool> later_job_ran{false};
+  pool->submit([&] { later_job_ran = true; });
+  // The job holds the last reference: the executor is destroyed on its own worker thread,
+  // which cannot join itself.
+  pool->submit([&released, keep = pool] {
+    while (!released) std::this_thread::yield();
+  });
+  pool.reset();
+
+  released = true;
+  common::testing::with_watchdog(5s, [&] {
+    while (!watch.expired()) std::this_thread::sleep_for(1ms);
+  });
+
+  EXPECT_TRUE(later_job_ran.load());
+}
+
 REGISTER_TYPED_TEST_SUITE_P(FuturesAcrossThreads,
                             RunInExecutorRunsOnAWorkerAndResolvesOnTheLoopsThread,
                             AnExceptionOnTheWorkerFailsTheFuture, ManyJobsAllComeBack,
                             AShutDownExecutorRefusesWorkClearly,
                             DestroyingAnExecutorFinishesItsQueueAndJoinsItsWorkers,
-                            DestroyingALoopWhileItsWorkersRunIsSafe);
+                            DestroyingALoopWhileItsWorkersRunIsSafe,
+                            AnExecutorWhoseLastReferenceDiesInItsOwnJobShutsDownCleanly);
 
 }  // namespace spec
