@@ -110,6 +110,10 @@ IOLoop::IOLoop(std::unique_ptr<Poller> poller, std::shared_ptr<Clock> clock)
 }
 
 IOLoop::~IOLoop() {
+  {
+    std::lock_guard lock(handback_->mutex);
+    handback_->loop = nullptr;  // a worker's late result is dropped from now on
+  }
   if (current_loop == this) current_loop = nullptr;
   if (!closed_ && !running_) close(false);
 }

@@ -176,8 +176,10 @@ class IOLoop {
 
   /// Runs `func()` on a worker of `executor` (nullptr: the loop's default executor) and
   /// returns a Future the loop's thread resolves with its value or exception. A shut-down
-  /// executor refuses (std::logic_error). The loop must outlive the executor's work: its
-  /// own default executor is joined when the loop is destroyed.
+  /// executor refuses (std::logic_error). The executor may outlive the loop (one shared
+  /// through set_default_executor does): a result that comes back after the loop is
+  /// destroyed is dropped, as add_future drops one. The loop's own default executor is
+  /// joined when the loop is destroyed.
   template <class F>
   auto run_in_executor(ThreadPoolExecutor* executor, F func)
       -> Future<std::invoke_result_t<F&>>;
@@ -302,6 +304,15 @@ class IOLoop {
   // What add_future's callbacks hold instead of the loop itself: a Future that resolves
   // after the loop is gone finds the token expired and calls nothing.
   std::shared_ptr<const bool> alive_ = std::make_shared<const bool>(true);
+  // The same for other threads, which cannot just check a token (the loop could be destroyed
+  // between the check and the call): run_in_executor's workers hand their results back
+  // under this lock, and the destructor empties it under the same lock, first thing.
+  struct Handback {
+    explicit Handback(IOLoop* l) : loop(l) {}
+    std::mutex mutex;
+    IOLoop* loop;  // guarded; null once the loop is being destroyed
+  };
+  std::shared_ptr<Handback> handback_ = std::make_shared<Handback>(this);
   std::unordered_map<const void*, std::shared_ptr<void>> coroutines_;  // suspended Runners
 
   bool running_ = false;
@@ -408,7 +419,7 @@ auto IOLoop::run_in_executor(ThreadPoolExecutor* executor, F func)
     std::exception_ptr error;
   };
   auto job = std::make_shared<F>(std::move(func));
-  pool.submit([this, job, future] {
+  pool.submit([handback = handback_, job, future] {
     // On a worker thread: touch nothing of the loop but add_callback, nothing of the Future
     // but its handle.
     auto outcome = std::make_shared<Outcome>();
@@ -422,7 +433,9 @@ auto IOLoop::run_in_executor(ThreadPoolExecutor* executor, F func)
     } catch (...) {
       outcome->error = std::current_exception();
     }
-    add_callback([future, outcome] {
+    std::lock_guard lock(handback->mutex);
+    if (handback->loop == nullptr) return;  // the loop is gone: the result is dropped
+    handback->loop->add_callback([future, outcome] {
       if (outcome->error) {
         future.set_exception(outcome->error);
       } else if constexpr (std::is_void_v<R>) {

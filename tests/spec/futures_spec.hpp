@@ -625,12 +625,35 @@ TYPED_TEST_P(FuturesAcrossThreads, AnExecutorWhoseLastReferenceDiesInItsOwnJobSh
   EXPECT_TRUE(later_job_ran.load());
 }
 
+TYPED_TEST_P(FuturesAcrossThreads, ADefaultExecutorThatOutlivesItsLoopDropsTheLateResult) {
+  // Tornado's test_set_default_executor, with the executor shared beyond the loop's life.
+  auto pool = std::make_shared<typename TestFixture::Executor>(1);
+  std::atomic<bool> started{false};
+  std::atomic<bool> released{false};
+  {
+    auto loop = make_plain_loop<TypeParam>();
+    loop->set_default_executor(pool);
+    loop->run_in_executor(nullptr, [&] {
+      started = true;
+      while (!released) std::this_thread::yield();
+      return 1;
+    });
+    while (!started) std::this_thread::yield();
+  }  // the loop is gone; the pool, which we still hold, is not joined
+
+  released = true;
+  pool->shutdown(true);  // the job's hand-back to the destroyed loop has happened by now
+
+  EXPECT_EQ(pool.use_count(), 1);  // nothing of the dead loop holds on to it
+}
+
 REGISTER_TYPED_TEST_SUITE_P(FuturesAcrossThreads,
                             RunInExecutorRunsOnAWorkerAndResolvesOnTheLoopsThread,
                             AnExceptionOnTheWorkerFailsTheFuture, ManyJobsAllComeBack,
                             AShutDownExecutorRefusesWorkClearly,
                             DestroyingAnExecutorFinishesItsQueueAndJoinsItsWorkers,
                             DestroyingALoopWhileItsWorkersRunIsSafe,
-                            AnExecutorWhoseLastReferenceDiesInItsOwnJobShutsDownCleanly);
+                            AnExecutorWhoseLastReferenceDiesInItsOwnJobShutsDownCleanly,
+                            ADefaultExecutorThatOutlivesItsLoopDropsTheLateResult);
 
 }  // namespace spec
