@@ -16,8 +16,14 @@
 namespace ch05 {
 namespace {
 
-// The thread's current loop: the only global state the loop has.
-thread_local IOLoop* current_loop = nullptr;
+// The thread's current loop: the only global state the loop has. The loop's open token goes
+// with the pointer: a loop closed, or destroyed on another thread (where this thread's
+// variable cannot be reached), expires it, and current() forgets the pointer unused.
+struct CurrentLoop {
+  IOLoop* loop = nullptr;
+  std::weak_ptr<const bool> open;
+};
+thread_local CurrentLoop current_loop;
 
 std::string describe(std::exception_ptr error) {
   try {
@@ -106,7 +112,7 @@ IOLoop::IOLoop(std::unique_ptr<Poller> poller, std::shared_ptr<Clock> clock)
   // is the whole point: the callbacks themselves are taken at step (1).
   add_handler(waker_, [](Waker& waker, unsigned) { waker.consume(); }, READ);
   poller_name_ = poller_->name();
-  if (current_loop == nullptr) current_loop = this;
+  if (current() == nullptr) make_current();
 }
 
 IOLoop::~IOLoop() {
@@ -114,13 +120,17 @@ IOLoop::~IOLoop() {
     std::lock_guard lock(handback_->mutex);
     handback_->loop = nullptr;  // a worker's late result is dropped from now on
   }
-  if (current_loop == this) current_loop = nullptr;
+  open_.reset();  // before anything else: no thread may take us as its current loop now
+  if (current_loop.loop == this) current_loop = {};
   if (!closed_ && !running_) close(false);
 }
 
-IOLoop* IOLoop::current() noexcept { return current_loop; }
-void IOLoop::make_current() noexcept { current_loop = this; }
-void IOLoop::clear_current() noexcept { current_loop = nullptr; }
+IOLoop* IOLoop::current() noexcept {
+  if (current_loop.open.expired()) current_loop = {};
+  return current_loop.loop;
+}
+void IOLoop::make_current() noexcept { current_loop = {this, open_}; }  // closed: stays none
+void IOLoop::clear_current() noexcept { current_loop = {}; }
 
 void IOLoop::add_handler(int fd, Handler handler, unsigned events) {
   add_entry(fd, Entry{std::move(handler), {}}, events);
@@ -180,9 +190,9 @@ void IOLoop::start() {
   // (perhaps none) comes back when start() returns, however it returns.
   struct RunScope {
     IOLoop& loop;
-    IOLoop* previous = current_loop;
+    CurrentLoop previous = current_loop;
     explicit RunScope(IOLoop& l) : loop(l) {
-      current_loop = &loop;
+      loop.make_current();
       loop.running_ = true;
     }
     ~RunScope() {
@@ -512,6 +522,7 @@ void IOLoop::close(bool all_fds) {
     dropped.swap(callbacks_);
   }
   closed_ = true;
+  open_.reset();  // a closed loop is current nowhere: coroutines must not wait on it
   if (all_fds) {
     // As Tornado does: close without unregistering first (the poller is going away too),
     // ignoring errors from descriptors that are already gone.

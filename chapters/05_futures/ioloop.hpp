@@ -88,7 +88,9 @@ class IOLoop {
   IOLoop(const IOLoop&) = delete;
   IOLoop& operator=(const IOLoop&) = delete;
 
-  /// The loop this thread is running, or the one made current; nullptr if none.
+  /// The loop this thread is running, or the one made current; nullptr if none. Never a
+  /// closed loop, nor one destroyed since (on this thread or any other). Destroying a loop
+  /// while another thread is using it as its current one is a race no check can cure.
   static IOLoop* current() noexcept;
   void make_current() noexcept;
   static void clear_current() noexcept;
@@ -305,6 +307,9 @@ class IOLoop {
   bool running_ = false;
   bool stopped_ = false;  // a stop() that arrived while idle: the next start() returns at once
   bool closed_ = false;
+  // What each thread's current() remembers beside the pointer, and checks before handing it
+  // out: reset by close() and by the destructor, whichever thread they run on.
+  std::shared_ptr<const bool> open_ = std::make_shared<const bool>(true);
   // Last, so it is destroyed (its workers joined) first, while the loop they report to still
   // stands; the loop is closed by then, so what they hand back is dropped.
   std::shared_ptr<ThreadPoolExecutor> default_executor_;

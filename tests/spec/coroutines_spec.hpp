@@ -491,6 +491,18 @@ TYPED_TEST_P(Coroutines, AFinishedFutureAfterTooManyInARowCostsOneTurn) {
   EXPECT_THAT(done_when_other_work_ran, ElementsAre(false));
 }
 
+TYPED_TEST_P(Coroutines, WaitingAfterTheLoopClosedFailsTheCoroutineAtTheYield) {
+  using Style = typename TestFixture::Style;
+  this->loop.make_current();
+  this->loop.close();
+  typename TestFixture::template Future<int> pending;
+
+  auto result = Style::catch_at_yield(pending);  // nothing could resume it: said, not hung
+
+  ASSERT_TRUE(result.done());
+  EXPECT_THAT(result.result(), HasSubstr("no current IOLoop"));
+}
+
 REGISTER_TYPED_TEST_SUITE_P(Coroutines, TheFirstStepRunsInsideTheCall,
                             TheFutureValueIsSentBackIntoTheGenerator,
                             AnAlreadyFinishedFutureIsSentBackWithoutWaiting,
@@ -503,7 +515,8 @@ REGISTER_TYPED_TEST_SUITE_P(Coroutines, TheFirstStepRunsInsideTheCall,
                             AFinishedCoroutinesFrameIsFreedAndTheLoopLetsGo,
                             YieldingNothingIsAnErrorRaisedAtThatYield,
                             WaitingWithNoCurrentLoopFailsTheCoroutineAtTheYield,
-                            AFinishedFutureAfterTooManyInARowCostsOneTurn);
+                            AFinishedFutureAfterTooManyInARowCostsOneTurn,
+                            WaitingAfterTheLoopClosedFailsTheCoroutineAtTheYield);
 
 // ================================================================= gen's helpers
 
@@ -697,6 +710,17 @@ TYPED_TEST_P(CoroutineHelpers, ASecondTakerOfAMoveOnlyValueIsRefused) {
                                                       {"already taken", "one Future, one taker"});
 }
 
+TYPED_TEST_P(CoroutineHelpers, SleepAfterTheCurrentLoopWasDestroyedOnAnotherThreadSaysThereIsNone) {
+  auto doomed = std::make_unique<typename TypeParam::Loop>(TypeParam::make_poller(), this->clock);
+  doomed->make_current();
+
+  std::thread([&] { doomed.reset(); }).join();
+
+  expect_error<std::logic_error>([] { TypeParam::sleep(1ms); }, {"no current IOLoop"});
+  expect_error<std::logic_error>(
+      [] { with_timeout(1s, typename TestFixture::template Future<int>()); }, {"no current IOLoop"});
+}
+
 REGISTER_TYPED_TEST_SUITE_P(CoroutineHelpers, MultiOverAVectorGivesValuesInInputOrder,
                             MultiOverAMapGivesTheSameKeys,
                             MultiWaitsForEveryChildAndTheFirstFailureByPositionWins,
@@ -707,6 +731,7 @@ REGISTER_TYPED_TEST_SUITE_P(CoroutineHelpers, MultiOverAVectorGivesValuesInInput
                             WithTimeoutGivesTheValueWhenTheFutureWinsAndRemovesItsTimer,
                             WithTimeoutTakesAnAbsoluteDeadlineToo,
                             RunSyncDrivesACoroutineAndTimesItOut,
-                            ASecondTakerOfAMoveOnlyValueIsRefused);
+                            ASecondTakerOfAMoveOnlyValueIsRefused,
+                            SleepAfterTheCurrentLoopWasDestroyedOnAnotherThreadSaysThereIsNone);
 
 }  // namespace spec

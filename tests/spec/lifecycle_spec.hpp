@@ -266,6 +266,34 @@ TYPED_TEST_P(Lifecycle, PollInterruptedBySignalIsRetried) {
   EXPECT_EQ(calls, 1);
 }
 
+TYPED_TEST_P(Lifecycle, ALoopDestroyedOnAnotherThreadIsCurrentNowhere) {
+  using Loop = typename TestFixture::Loop;
+  Loop::clear_current();
+  auto loop = make_plain_loop<TypeParam>();  // current here, on the main thread
+  ASSERT_EQ(Loop::current(), loop.get());
+  auto pair = common::make_socketpair();
+  loop->add_handler(pair.first.get(), [&](int, unsigned) { loop->stop(); }, Loop::WRITE);
+
+  std::thread worker([&] {
+    run_with_watchdog(*loop);  // run, and destroyed, on another thread
+    loop.reset();
+  });
+  worker.join();
+
+  EXPECT_EQ(Loop::current(), nullptr);  // not a pointer to the destroyed loop
+}
+
+TYPED_TEST_P(Lifecycle, AClosedLoopIsNoLongerCurrent) {
+  using Loop = typename TestFixture::Loop;
+  this->loop.make_current();
+
+  this->loop.close();
+
+  EXPECT_EQ(Loop::current(), nullptr);
+  this->loop.make_current();  // nor can it be made current again
+  EXPECT_EQ(Loop::current(), nullptr);
+}
+
 REGISTER_TYPED_TEST_SUITE_P(Lifecycle, StopBeforeStartMakesTheNextStartReturnAtOnceRunningNothing,
                             StopDuringARunDoesNotCancelTheNextRun, StartWhileRunningIsAnError,
                             StartOnAClosedLoopIsAnError,
@@ -276,6 +304,8 @@ REGISTER_TYPED_TEST_SUITE_P(Lifecycle, StopBeforeStartMakesTheNextStartReturnAtO
                             CloseWhileRunningIsRefusedAndCloseTwiceIsHarmless,
                             UnknownPollerNameIsRefusedNamingTheChoices, DefaultPollerIsEpollOnLinux,
                             SelectRefusesAnFdAtOrAboveFdSetsizeOthersTakeIt,
-                            PollInterruptedBySignalIsRetried);
+                            PollInterruptedBySignalIsRetried,
+                            ALoopDestroyedOnAnotherThreadIsCurrentNowhere,
+                            AClosedLoopIsNoLongerCurrent);
 
 }  // namespace spec
