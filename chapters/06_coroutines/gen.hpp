@@ -153,7 +153,17 @@ class Runner final : public std::enable_shared_from_this<Runner<T>> {
   void run() {
     if (running_ || finished_) return;  // re-entered from a callback of its own Future
     const auto self = this->shared_from_this();  // finishing lets the loop release us
-    running_ = true;
+    // However this pass ends, even by an exception, it is over, and a finished coroutine's
+    // frame is let go of: a Runner left marked running would never run again, and its
+    // frame would stay pinned in the loop until close().
+    struct Pass {
+      Runner& runner;
+      explicit Pass(Runner& r) : runner(r) { runner.running_ = true; }
+      ~Pass() {
+        runner.running_ = false;
+        if (runner.finished_ && runner.loop_ != nullptr) runner.loop_->release_coroutine(&runner);
+      }
+    } pass(*this);
     while (future_.done()) {
       const AnyFuture finished = std::exchange(future_, AnyFuture());
       std::optional<typename Gen::Result> step;
@@ -174,8 +184,6 @@ class Runner final : public std::enable_shared_from_this<Runner<T>> {
       }
       if (!handle_yield(std::move(*step).value())) break;
     }
-    running_ = false;
-    if (finished_ && loop_ != nullptr) loop_->release_coroutine(this);
   }
 
  private:
@@ -219,15 +227,28 @@ class Runner final : public std::enable_shared_from_this<Runner<T>> {
 
   void finish_with(std::exception_ptr error) {
     finished_ = true;
+    if (resolved_from_outside()) return;
     result_.set_exception(std::move(error));
   }
   void finish_with(std::optional<Stored<T>> value) {
     finished_ = true;
+    if (resolved_from_outside()) return;
     if constexpr (std::is_void_v<T>) {
       result_.set_result();
     } else {
       result_.set_result(std::move(*value));
     }
+  }
+
+  // A coroutine's Future is resolved by the coroutine alone (asyncio refuses Task.set_result;
+  // Coroutine<T> has no set_result), but a plain Future<T> copy of it can still be resolved.
+  // Then the first outcome stays, and the coroutine's own is dropped, said, not thrown.
+  bool resolved_from_outside() const {
+    if (!result_.done()) return false;
+    common::log(common::LogLevel::error,
+                "a coroutine's Future was resolved from outside before the coroutine finished; "
+                "its own outcome is dropped (only the coroutine may resolve it)");
+    return true;
   }
 
   template <class E>
@@ -627,6 +648,12 @@ class Coroutine : public Future<T> {
  public:
   using promise_type = detail::Promise<T>;
   explicit Coroutine(Future<T> future) : Future<T>(std::move(future)) {}
+
+  // Only the coroutine resolves its Future, as asyncio's Task refuses set_result and
+  // set_exception: a caller that resolved it would race the coroutine's own outcome.
+  template <class... Args>
+  void set_result(Args&&...) const = delete;
+  void set_exception(std::exception_ptr) const = delete;
 };
 
 namespace detail {

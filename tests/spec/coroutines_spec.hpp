@@ -503,6 +503,27 @@ TYPED_TEST_P(Coroutines, WaitingAfterTheLoopClosedFailsTheCoroutineAtTheYield) {
   EXPECT_THAT(result.result(), HasSubstr("no current IOLoop"));
 }
 
+TYPED_TEST_P(Coroutines, AResultSetFromOutsideIsReportedAndTheFrameStillGoes) {
+  using Style = typename TestFixture::Style;
+  common::CapturedLog captured;
+  typename TestFixture::template Future<int> pending;
+  Log log;
+  typename TestFixture::template Future<int> result = Style::echo_after(pending, log);
+
+  result.set_result(99);  // a mistake: only the coroutine itself should resolve its Future
+  this->loop.run_sync([&] {
+    pending.set_result(1);
+    return TypeParam::sleep(10ms);
+  });
+
+  EXPECT_THAT(log, ElementsAre("started", "resumed with 1"));  // it ran to its end
+  EXPECT_EQ(result.result(), 99);                              // the first outcome stays
+  EXPECT_EQ(this->loop.suspended_coroutines(), 0u);            // and the loop let it go
+  EXPECT_TRUE(this->loop.reported.empty());
+  EXPECT_THAT(captured.messages(common::LogLevel::error),
+              ElementsAre(HasSubstr("resolved from outside")));
+}
+
 REGISTER_TYPED_TEST_SUITE_P(Coroutines, TheFirstStepRunsInsideTheCall,
                             TheFutureValueIsSentBackIntoTheGenerator,
                             AnAlreadyFinishedFutureIsSentBackWithoutWaiting,
@@ -516,7 +537,8 @@ REGISTER_TYPED_TEST_SUITE_P(Coroutines, TheFirstStepRunsInsideTheCall,
                             YieldingNothingIsAnErrorRaisedAtThatYield,
                             WaitingWithNoCurrentLoopFailsTheCoroutineAtTheYield,
                             AFinishedFutureAfterTooManyInARowCostsOneTurn,
-                            WaitingAfterTheLoopClosedFailsTheCoroutineAtTheYield);
+                            WaitingAfterTheLoopClosedFailsTheCoroutineAtTheYield,
+                            AResultSetFromOutsideIsReportedAndTheFrameStillGoes);
 
 // ================================================================= gen's helpers
 
@@ -721,6 +743,15 @@ TYPED_TEST_P(CoroutineHelpers, SleepAfterTheCurrentLoopWasDestroyedOnAnotherThre
       [] { with_timeout(1s, typename TestFixture::template Future<int>()); }, {"no current IOLoop"});
 }
 
+TYPED_TEST_P(CoroutineHelpers, ACoroutineCannotBeResolvedThroughItsOwnHandle) {
+  // asyncio's Task refuses set_result and set_exception; a Coroutine<T> does not have them.
+  using Handle = typename TestFixture::template Coroutine<int>;
+  constexpr bool can_set_result = requires(Handle& c) { c.set_result(1); };
+  constexpr bool can_set_exception = requires(Handle& c) { c.set_exception(std::exception_ptr()); };
+  EXPECT_FALSE(can_set_result);
+  EXPECT_FALSE(can_set_exception);
+}
+
 REGISTER_TYPED_TEST_SUITE_P(CoroutineHelpers, MultiOverAVectorGivesValuesInInputOrder,
                             MultiOverAMapGivesTheSameKeys,
                             MultiWaitsForEveryChildAndTheFirstFailureByPositionWins,
@@ -732,6 +763,7 @@ REGISTER_TYPED_TEST_SUITE_P(CoroutineHelpers, MultiOverAVectorGivesValuesInInput
                             WithTimeoutTakesAnAbsoluteDeadlineToo,
                             RunSyncDrivesACoroutineAndTimesItOut,
                             ASecondTakerOfAMoveOnlyValueIsRefused,
-                            SleepAfterTheCurrentLoopWasDestroyedOnAnotherThreadSaysThereIsNone);
+                            SleepAfterTheCurrentLoopWasDestroyedOnAnotherThreadSaysThereIsNone,
+                            ACoroutineCannotBeResolvedThroughItsOwnHandle);
 
 }  // namespace spec
