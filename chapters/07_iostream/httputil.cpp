@@ -523,18 +523,24 @@ Coroutine<std::string> read_head(std::shared_ptr<IOStream> stream, std::size_t m
 
 Coroutine<std::string> read_body(std::shared_ptr<IOStream> stream, BodyFraming framing,
                                  std::size_t max_body_size) {
+  // One co_await after the switch, not a `co_return co_await` in each case: clang 14 and 16
+  // then destroy a temporary that was never constructed (fuzz/regressions/*/read-body-*).
+  Future<std::string> body;
   switch (framing.kind) {
     case BodyFraming::Kind::none:
       co_return std::string();
     case BodyFraming::Kind::length:
       if (framing.length > max_body_size) throw body_too_large(max_body_size);
-      co_return co_await stream->read_bytes(framing.length);
+      body = stream->read_bytes(framing.length);
+      break;
     case BodyFraming::Kind::chunked:
-      co_return co_await read_chunked_body(std::move(stream), max_body_size);
+      body = read_chunked_body(std::move(stream), max_body_size);
+      break;
     case BodyFraming::Kind::until_close:
-      co_return co_await read_body_until_close(std::move(stream), max_body_size);
+      body = read_body_until_close(std::move(stream), max_body_size);
+      break;
   }
-  co_return std::string();
+  co_return co_await body;
 }
 
 std::string url_unescape(std::string_view text) {
