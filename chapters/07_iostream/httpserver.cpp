@@ -1,5 +1,6 @@
 #include "httpserver.hpp"
 
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -74,6 +75,13 @@ class StreamTimer {
   IOLoop& loop_;
   std::shared_ptr<State> state_;
 };
+
+// True if the kernel would take more of our bytes now: then a write that has not moved waits
+// for the loop (late, as a turn runs due timers before it writes), not for the client.
+bool writable_now(const IOStream& stream) {
+  pollfd ready{stream.fileno(), POLLOUT, 0};
+  return ::poll(&ready, 1, 0) == 1 && (ready.revents & POLLOUT) != 0;
+}
 
 bool wants_keep_alive(const HTTPRequest& request) {
   // RFC 9112 §9.3: Connection is a list of tokens ("close, te" is a close).
@@ -268,13 +276,14 @@ Coroutine<HTTPResponse> HTTPServer::dispatch(std::shared_ptr<Shared> shared, HTT
 Coroutine<bool> HTTPServer::write_response(std::shared_ptr<Shared> shared, std::shared_ptr<IOStream> stream,
                                            std::string head, std::string body) {
   // A client that reads nothing for send_timeout is closed; one that reads slowly, but
-  // reads, moves bytes_written() each period and is left alone.
+  // reads, moves bytes_written() each period and is left alone (a stall is caught after one
+  // to two periods).
   StreamTimer stalled(shared->loop, stream, shared->options.send_timeout,
                       "the client read nothing of the response for send_timeout",
                       [seen = stream->bytes_written()](IOStream& s) mutable {
                         const bool moved = s.bytes_written() != seen;
                         seen = s.bytes_written();
-                        return !moved && s.writing();
+                        return !moved && s.writing() && !writable_now(s);
                       });
   try {
     co_await stream->write(std::move(head));
