@@ -164,7 +164,9 @@ HTTPServer::HTTPServer(IOLoop& loop, Options options)
     : shared_(std::make_shared<Shared>(Shared{loop, options, {}, 0})),
       tcp_(loop, [this](std::shared_ptr<IOStream> stream, std::string remote) {
         handle_stream(std::move(stream), std::move(remote));
-      }) {}
+      }) {
+  tcp_.set_accept_pause(options.accept_pause);
+}
 
 void HTTPServer::handle_stream(std::shared_ptr<IOStream> stream, std::string remote) {
   // Fire and forget: the loop keeps the connection's coroutine while it waits.

@@ -37,6 +37,8 @@ class HTTPServer {
     /// A response the client takes no byte of for this long: closed (a client that reads
     /// slowly but reads is never cut). nginx: send_timeout, 60 s.
     IOLoop::duration send_timeout = std::chrono::seconds(60);
+    /// Out of descriptors (EMFILE): how long to stop accepting before looking again.
+    IOLoop::duration accept_pause = std::chrono::milliseconds(100);
   };
 
   explicit HTTPServer(IOLoop& loop);
@@ -48,8 +50,11 @@ class HTTPServer {
   /// Serves one connected stream as an accepted connection is served (TCPServer calls it for
   /// each one); `remote` is the peer's "address:port". Returns at once: a coroutine serves it.
   void handle_stream(std::shared_ptr<IOStream> stream, std::string remote);
-  /// Listens like TCPServer::listen; returns the port.
-  int listen(int port = 0, const std::string& address = "127.0.0.1") { return tcp_.listen(port, address); }
+  /// Listens like TCPServer::listen; returns the port. A server that expects bursts of
+  /// thousands of new connections wants a backlog to match.
+  int listen(int port = 0, const std::string& address = "127.0.0.1", int backlog = TCPServer::default_backlog) {
+    return tcp_.listen(port, address, backlog);
+  }
   void stop() { tcp_.stop(); }
 
   std::size_t requests_served() const noexcept { return shared_->requests; }
