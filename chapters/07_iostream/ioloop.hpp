@@ -2,7 +2,7 @@
 // Adds over chapter 6: IOStream (read_until, read_bytes, read_until_close, write, close) over
 //   a non-blocking socket; TCPServer; a small HTTP/1.1 server and an async fetch() client.
 //   The loop itself is chapter 6's; the new code is in iostream, tcpserver and http*.
-// Not yet: TLS, HTTP/2, chunked request bodies, several processes (see the notes).
+// Not yet: TLS, HTTP/2, several processes (see the notes).
 // Tornado: iostream.py, tcpserver.py, httpserver.py, http1connection.py, httpclient.py.
 #pragma once
 
