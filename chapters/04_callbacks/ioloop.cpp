@@ -117,7 +117,9 @@ IOLoop::IOLoop(std::unique_ptr<Poller> poller, std::shared_ptr<Clock> clock)
 
 IOLoop::~IOLoop() {
   open_.reset();  // before anything else: no thread may take us as its current loop now
-  if (current_loop.loop == this) current_loop = {};
+  // That is all current() needs: it forgets a loop whose token has expired. This thread's
+  // current_loop is left alone, since a static loop is destroyed at exit after the
+  // thread_locals are (assigning to it then is undefined; UBSan saw it in fuzz/).
   if (!closed_ && !running_) close(false);
 }
 
