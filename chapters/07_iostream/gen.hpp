@@ -140,6 +140,15 @@ class Runner final : public std::enable_shared_from_this<Runner<T>> {
 
   Runner(std::unique_ptr<Gen> generator, Future<T> result)
       : generator_(std::move(generator)), result_(std::move(result)) {}
+  /// Destroyed while it waits (its loop closed): the Future it waited on was its to read,
+  /// and now nobody will. A failure in it is not "never retrieved" news for the log: a
+  /// server shutting down just after a client reset its connection would log one per
+  /// connection.
+  ~Runner() {
+    if (future_.done()) future_.exception();
+  }
+  Runner(const Runner&) = delete;
+  Runner& operator=(const Runner&) = delete;
 
   /// The generator has taken its first step and yielded `first`: wait on it, or go on at once
   /// if it is already done (Tornado: Runner.__init__).

@@ -524,6 +524,23 @@ TYPED_TEST_P(Coroutines, AResultSetFromOutsideIsReportedAndTheFrameStillGoes) {
               ElementsAre(HasSubstr("resolved from outside")));
 }
 
+TYPED_TEST_P(Coroutines, AFailureItsCoroutineDiedBeforeSeeingIsNotLoggedWhenTheLoopGoes) {
+  using Style = typename TestFixture::Style;
+  common::CapturedLog log;
+  {
+    typename TestFixture::template Future<int> fails;
+    auto doomed = std::make_unique<typename TypeParam::Loop>(TypeParam::make_poller(), this->clock);
+    doomed->make_current();
+    auto result = Style::catch_at_yield(fails);
+    // It fails, and the coroutine would see it on the next turn; but the loop goes first
+    // (a server shut down just after a client reset its connection).
+    fails.set_exception(std::make_exception_ptr(std::runtime_error("connection reset")));
+    doomed.reset();
+  }
+
+  EXPECT_THAT(log.messages(common::LogLevel::warning), ::testing::IsEmpty());
+}
+
 REGISTER_TYPED_TEST_SUITE_P(Coroutines, TheFirstStepRunsInsideTheCall,
                             TheFutureValueIsSentBackIntoTheGenerator,
                             AnAlreadyFinishedFutureIsSentBackWithoutWaiting,
@@ -538,7 +555,8 @@ REGISTER_TYPED_TEST_SUITE_P(Coroutines, TheFirstStepRunsInsideTheCall,
                             WaitingWithNoCurrentLoopFailsTheCoroutineAtTheYield,
                             AFinishedFutureAfterTooManyInARowCostsOneTurn,
                             WaitingAfterTheLoopClosedFailsTheCoroutineAtTheYield,
-                            AResultSetFromOutsideIsReportedAndTheFrameStillGoes);
+                            AResultSetFromOutsideIsReportedAndTheFrameStillGoes,
+                            AFailureItsCoroutineDiedBeforeSeeingIsNotLoggedWhenTheLoopGoes);
 
 // ================================================================= gen's helpers
 
