@@ -7,8 +7,9 @@
 //   RoundTrip    1,000 waits in one coroutine, per wait: a hand-written generator yielding
 //                an already-done Future (the Runner sends it straight back in, no loop turn);
 //                a C++20 coroutine doing `co_await` on a done Future (which does not suspend
-//                at all); `co_await moment` (one loop turn each); and `co_await` on a Future
-//                that a loop callback resolves (the callback's turn, then the Runner's).
+//                at all), with no loop, and inside a running one (where every 64th in a row
+//                costs a turn); `co_await moment` (one loop turn each); and `co_await` on a
+//                Future that a loop callback resolves (the callback's turn, then the Runner's).
 //   Multi        multi() over 1,000 Futures, each resolved afterwards. Per Future.
 #include <climits>
 #include <coroutine>
@@ -165,6 +166,18 @@ void co_await_done_future(benchmark::State& state) {
   items(state, steps);
 }
 
+// The same inside a running loop, where fairness has a price: after 64 finished Futures in a
+// row a coroutine gives the loop a turn (chapter 6's max_steps_without_a_turn). 100,000 waits
+// per run, so that starting and stopping the loop is not what is measured.
+void co_await_done_future_in_a_loop(benchmark::State& state) {
+  IOLoop loop;
+  const Future<int> done = done_future();
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(loop.run_sync([&done] { return add_up(100 * steps, done); }));
+  }
+  items(state, 100 * steps);
+}
+
 final_chapter::Coroutine<int> hop(int n) {
   for (int i = 0; i < n; ++i) co_await final_chapter::moment;
   co_return n;
@@ -213,6 +226,9 @@ BENCHMARK(state_machine_step)->Name("BM_Coroutines_Step/state-machine");
 BENCHMARK(std_function_call)->Name("BM_Coroutines_Step/std-function");
 BENCHMARK(runner_done_future)->Name("BM_Coroutines_RoundTrip/runner-done-future" + per_run)->Unit(benchmark::kMicrosecond);
 BENCHMARK(co_await_done_future)->Name("BM_Coroutines_RoundTrip/co_await-done-future" + per_run)->Unit(benchmark::kMicrosecond);
+BENCHMARK(co_await_done_future_in_a_loop)
+    ->Name("BM_Coroutines_RoundTrip/co_await-done-future-in-a-loop/steps:" + std::to_string(100 * steps))
+    ->Unit(benchmark::kMicrosecond);
 BENCHMARK(runner_moment)->Name("BM_Coroutines_RoundTrip/moment" + per_run)->Unit(benchmark::kMicrosecond);
 BENCHMARK(runner_loop_resolved)->Name("BM_Coroutines_RoundTrip/loop-resolved" + per_run)->Unit(benchmark::kMicrosecond);
 BENCHMARK(multi_futures)->Name("BM_Coroutines_Multi/ours/futures:" + std::to_string(steps))->Unit(benchmark::kMicrosecond);
