@@ -34,6 +34,16 @@ std::string_view to_string(LogLevel level) {
   return "?";
 }
 
+std::string describe(std::exception_ptr error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+    return "an exception not derived from std::exception";
+  }
+}
+
 void log(LogLevel level, std::string_view message) {
   std::lock_guard lock(sink_mutex());
   sink()(level, message);

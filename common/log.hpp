@@ -2,6 +2,7 @@
 // read what was reported. Tornado logs to the "tornado.application" logger; this is ours.
 #pragma once
 
+#include <exception>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -19,6 +20,10 @@ using LogSink = std::function<void(LogLevel, std::string_view message)>;
 /// Sends one message to the current sink (by default: warnings and errors to stderr).
 /// Safe from any thread; the sink runs under a lock, so it must not log itself.
 void log(LogLevel level, std::string_view message);
+
+/// The message of a stored exception (its what()), for a log line or an error message; one
+/// that is not a std::exception is named as such. Every chapter's one way to say what failed.
+std::string describe(std::exception_ptr error);
 
 /// Replaces the sink and returns the previous one; an empty sink restores the default.
 LogSink set_log_sink(LogSink sink);

@@ -6,6 +6,7 @@
 #include <exception>
 #include <memory>
 
+#include "common/log.hpp"
 #include "iostream.hpp"
 
 namespace ch07 {
@@ -85,7 +86,7 @@ Coroutine<HTTPResponse> fetch(std::string url, FetchOptions options) {
   } catch (const GenTimeoutError&) {
     throw FetchError("fetch " + url + ": timed out after " + seconds + " while connecting");
   } catch (const StreamClosedError& e) {
-    throw FetchError("fetch " + url + ": " + (e.real_error() ? describe(e.real_error()) : e.what()));
+    throw FetchError("fetch " + url + ": " + (e.real_error() ? common::describe(e.real_error()) : e.what()));
   }
   auto timed_out = std::make_shared<bool>(false);
   std::weak_ptr<IOStream> weak = stream;
@@ -113,7 +114,7 @@ Coroutine<HTTPResponse> fetch(std::string url, FetchOptions options) {
   } catch (const StreamClosedError& e) {
     if (*timed_out) throw FetchError("fetch " + url + ": timed out after " + seconds);
     throw FetchError("fetch " + url + ": the connection closed early" +
-                     (e.real_error() ? " (" + describe(e.real_error()) + ")" : std::string()));
+                     (e.real_error() ? " (" + common::describe(e.real_error()) + ")" : std::string()));
   } catch (const std::exception& e) {
     // The response broke the protocol or a limit (HTTPInputError names which), or worse.
     throw FetchError("fetch " + url + ": " + e.what());

@@ -123,8 +123,4 @@ Coroutine<std::string> read_body(std::shared_ptr<IOStream> stream, BodyFraming f
 /// Percent-decoding for query strings ('+' is a space).
 std::string url_unescape(std::string_view text);
 
-/// An exception's message ("unknown error" if it is not a std::exception). common/ has no
-/// such helper yet; this is chapter 7's one copy, for the server's log and fetch's errors.
-std::string describe(std::exception_ptr error);
-
 }  // namespace ch07
