@@ -182,7 +182,7 @@ class Future {
       // Tornado logs a failure nobody looked at when its Future is collected; so do we.
       if (exception && !observed) {
         common::log(common::LogLevel::error,
-                    "Future exception was never retrieved: " + describe(exception));
+                    "Future exception was never retrieved: " + common::describe(exception));
       }
     }
   };
@@ -242,17 +242,7 @@ class Future {
     } catch (...) {
       common::log(common::LogLevel::error, "Exception in done callback " +
                                                type_name(callback) + ": " +
-                                               describe(std::current_exception()));
-    }
-  }
-
-  static std::string describe(std::exception_ptr error) {
-    try {
-      std::rethrow_exception(error);
-    } catch (const std::exception& e) {
-      return e.what();
-    } catch (...) {
-      return "an exception not derived from std::exception";
+                                               common::describe(std::current_exception()));
     }
   }
 

@@ -25,16 +25,6 @@ struct CurrentLoop {
 };
 thread_local CurrentLoop current_loop;
 
-std::string describe(std::exception_ptr error) {
-  try {
-    std::rethrow_exception(error);
-  } catch (const std::exception& e) {
-    return e.what();
-  } catch (...) {
-    return "an exception not derived from std::exception";
-  }
-}
-
 bool is_broken_pipe(std::exception_ptr error) {
   try {
     std::rethrow_exception(error);
@@ -509,7 +499,7 @@ void IOLoop::run_handler(int fd, unsigned events) {
 
 void IOLoop::handle_callback_exception(std::string_view where, std::exception_ptr error) {
   common::log(common::LogLevel::error,
-              "Exception in " + std::string(where) + ": " + describe(error));
+              "Exception in " + std::string(where) + ": " + common::describe(error));
 }
 
 void IOLoop::close(bool all_fds) {
