@@ -9,7 +9,9 @@ A quote is a fenced block whose first line names a file of the project, as the n
     ```
 
 The quoted lines must appear in the file in the same order, each run of them contiguous; a line
-`// ...` (with any indentation) marks a cut, between two runs. Trailing spaces do not count.
+`// ...` (with any indentation, and perhaps words saying what was cut) marks a cut, between two
+runs. Trailing spaces do not count, and
+a run may be shifted left as a whole (a method quoted without its class's indentation).
 Prints every quote that does not match, and exits 1 if there was one.
 """
 import pathlib
@@ -19,7 +21,7 @@ import sys
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 FENCE = re.compile(r"^```(\w*)\s*$")
 NAMES_A_FILE = re.compile(r"^\s*(?://|#)\s*((?:chapters|common|tests|bench|fuzz)/\S+)\s*$")
-CUT = re.compile(r"^\s*(?://|#)\s*\.\.\.\s*$")
+CUT = re.compile(r"^\s*(?://|#)\s*\.\.\.")
 
 
 def quotes(markdown):
@@ -54,11 +56,19 @@ def runs(body):
         yield run
 
 
+def shifted(run, spaces):
+    """`run` indented by `spaces` more, empty lines left empty."""
+    return [" " * spaces + line if line else line for line in run]
+
+
 def find_run(file_lines, run, start):
-    """Where `run` stands, contiguous, at or after `start`; -1 if nowhere."""
-    for at in range(start, len(file_lines) - len(run) + 1):
-        if file_lines[at:at + len(run)] == run:
-            return at
+    """Where `run` stands, contiguous, at or after `start`, as quoted or uniformly shifted
+    right; -1 if nowhere."""
+    for spaces in range(0, 13, 2):
+        wanted = shifted(run, spaces)
+        for at in range(start, len(file_lines) - len(wanted) + 1):
+            if file_lines[at:at + len(wanted)] == wanted:
+                return at
     return -1
 
 
