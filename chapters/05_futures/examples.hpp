@@ -1,6 +1,7 @@
 // The chapter's worked examples: Python generators rewritten by hand as state machines on
-// top of Generator. Each class opens with the Python it stands for; its State enum is where
-// that Python would resume, and its fields are the frame's locals that live across a yield.
+// top of Generator. Each class opens with the Python it stands for; its ResumePoint enum says
+// where that Python would resume (the generator's own GeneratorState, by contrast, says whether
+// it may be resumed at all), and its fields are the frame's locals that live across a yield.
 #pragma once
 
 #include <array>
@@ -28,25 +29,25 @@ class Counter final : public Generator<int, std::monostate, std::string> {
 
  private:
   Result resume(Input in) override {
-    switch (state_) {
-      case State::Start:
+    switch (resume_point_) {
+      case ResumePoint::Start:
         i_ = 1;
         break;
-      case State::AfterYield:
+      case ResumePoint::AfterYield:
         in.raise_if_thrown();  // `yield i` is where throw_() and close() land
         i_ += 1;
         break;
     }
     if (i_ <= n_) {
-      state_ = State::AfterYield;
+      resume_point_ = ResumePoint::AfterYield;
       return yield(i_);
     }
     return return_("done");
   }
 
   // Where the Python code would resume: the generator's saved instruction pointer.
-  enum class State { Start, AfterYield };
-  State state_ = State::Start;
+  enum class ResumePoint { Start, AfterYield };
+  ResumePoint resume_point_ = ResumePoint::Start;
   // The frame's locals, kept alive between resumes.
   int n_;
   int i_ = 0;
@@ -64,21 +65,21 @@ class Printer final : public Generator<std::monostate, std::string> {
 
  private:
   Result resume(Input in) override {
-    switch (state_) {
-      case State::Start:
+    switch (resume_point_) {
+      case ResumePoint::Start:
         break;
-      case State::AtYield: {
+      case ResumePoint::AtYield: {
         const std::optional<std::string> a = in.received();  // nullopt after next(): None
         out_ << (a ? *a : "None") << '\n';
         break;
       }
     }
-    state_ = State::AtYield;
+    resume_point_ = ResumePoint::AtYield;
     return yield();
   }
 
-  enum class State { Start, AtYield };
-  State state_ = State::Start;
+  enum class ResumePoint { Start, AtYield };
+  ResumePoint resume_point_ = ResumePoint::Start;
   std::ostream& out_;
 };
 
@@ -117,12 +118,12 @@ class Producer final : public Generator<Call, int, int> {
 
  private:
   Result resume(Input in) override {
-    switch (state_) {
-      case State::Start:
+    switch (resume_point_) {
+      case ResumePoint::Start:
         x_ = 1;
         i_ = 1;
         break;
-      case State::AtYield:
+      case ResumePoint::AtYield:
         x_ = in.sent_value();  // `x = yield call`: the executor's result, sent back in
         i_ += 1;
         break;
@@ -131,15 +132,15 @@ class Producer final : public Generator<Call, int, int> {
       // `call` dies before the next resume, so it stays a plain local, not a field.
       const Call call = i_ % 2 == 1 ? Call{"add", add, {x_, i_}} : Call{"mul", mul, {x_, 2}};
       out_ << "producer: yield " << call << '\n';
-      state_ = State::AtYield;
+      resume_point_ = ResumePoint::AtYield;
       return yield(call);
     }
     out_ << "producer: return " << x_ << '\n';
     return return_(x_);
   }
 
-  enum class State { Start, AtYield };
-  State state_ = State::Start;
+  enum class ResumePoint { Start, AtYield };
+  ResumePoint resume_point_ = ResumePoint::Start;
   int rounds_;
   int x_ = 0;
   int i_ = 0;
@@ -164,10 +165,10 @@ class Executor final : public Generator<std::optional<int>, Call> {
 
  private:
   Result resume(Input in) override {
-    switch (state_) {
-      case State::Start:
+    switch (resume_point_) {
+      case ResumePoint::Start:
         break;
-      case State::AtYield:
+      case ResumePoint::AtYield:
         // The Python `try` covers the whole loop, and the whole loop between two yields is
         // this one resume, so the same try covers exactly the same code.
         try {
@@ -180,12 +181,12 @@ class Executor final : public Generator<std::optional<int>, Call> {
         }
         break;
     }
-    state_ = State::AtYield;
+    resume_point_ = ResumePoint::AtYield;
     return yield(result_);
   }
 
-  enum class State { Start, AtYield };
-  State state_ = State::Start;
+  enum class ResumePoint { Start, AtYield };
+  ResumePoint resume_point_ = ResumePoint::Start;
   std::optional<int> result_;
   std::ostream& out_;
 };

@@ -81,11 +81,11 @@ class Guarded final : public Chapter::template Generator<std::monostate> {
 
  private:
   typename Base::Result resume(typename Base::Input in) override {
-    switch (state_) {
-      case State::Start:
+    switch (resume_point_) {
+      case ResumePoint::Start:
         log_.push_back("started");
         break;
-      case State::AtYield:
+      case ResumePoint::AtYield:
         try {
           in.raise_if_thrown();
         } catch (const typename Chapter::GeneratorExit&) {
@@ -99,12 +99,12 @@ class Guarded final : public Chapter::template Generator<std::monostate> {
         }
         break;
     }
-    state_ = State::AtYield;
+    resume_point_ = ResumePoint::AtYield;
     return Base::yield();
   }
 
-  enum class State { Start, AtYield };
-  State state_ = State::Start;
+  enum class ResumePoint { Start, AtYield };
+  ResumePoint resume_point_ = ResumePoint::Start;
   std::vector<std::string>& log_;
   OnExit on_exit_;
 };
@@ -121,27 +121,27 @@ class Catcher final : public Chapter::template Generator<std::string> {
   using Base = typename Chapter::template Generator<std::string>;
 
   typename Base::Result resume(typename Base::Input in) override {
-    switch (state_) {
-      case State::Start:
+    switch (resume_point_) {
+      case ResumePoint::Start:
         break;
-      case State::AtWaiting:
+      case ResumePoint::AtWaiting:
         try {
           in.raise_if_thrown();
         } catch (const std::runtime_error& e) {
-          state_ = State::AtCaught;
+          resume_point_ = ResumePoint::AtCaught;
           return Base::yield(std::string("caught ") + e.what());
         }
         break;
-      case State::AtCaught:
+      case ResumePoint::AtCaught:
         in.raise_if_thrown();
         break;
     }
-    state_ = State::AtWaiting;
+    resume_point_ = ResumePoint::AtWaiting;
     return Base::yield("waiting");
   }
 
-  enum class State { Start, AtWaiting, AtCaught };
-  State state_ = State::Start;
+  enum class ResumePoint { Start, AtWaiting, AtCaught };
+  ResumePoint resume_point_ = ResumePoint::Start;
 };
 
 // Stands for the Python generator
@@ -153,19 +153,19 @@ class Failing final : public Chapter::template Generator<int> {
   using Base = typename Chapter::template Generator<int>;
 
   typename Base::Result resume(typename Base::Input in) override {
-    switch (state_) {
-      case State::Start:
-        state_ = State::AtYield;
+    switch (resume_point_) {
+      case ResumePoint::Start:
+        resume_point_ = ResumePoint::AtYield;
         return Base::yield(1);
-      case State::AtYield:
+      case ResumePoint::AtYield:
         in.raise_if_thrown();
         break;
     }
     throw std::runtime_error("the body failed");
   }
 
-  enum class State { Start, AtYield };
-  State state_ = State::Start;
+  enum class ResumePoint { Start, AtYield };
+  ResumePoint resume_point_ = ResumePoint::Start;
 };
 
 // Stands for the Python generator (`me` is the generator itself)
@@ -202,12 +202,12 @@ class Reentrant final : public Chapter::template Generator<std::monostate, int> 
  private:
   typename Base::Result resume(typename Base::Input in) override {
     in.raise_if_thrown();
-    if (state_ == State::AtYield) return Base::return_();
+    if (resume_point_ == ResumePoint::AtYield) return Base::return_();
     attempt([&] { this->next(); });
     attempt([&] { this->send(1); });
     attempt([&] { this->throw_(std::runtime_error("again")); });
     attempt([&] { this->close(); });
-    state_ = State::AtYield;
+    resume_point_ = ResumePoint::AtYield;
     return Base::yield();
   }
 
@@ -220,8 +220,8 @@ class Reentrant final : public Chapter::template Generator<std::monostate, int> 
     }
   }
 
-  enum class State { Start, AtYield };
-  State state_ = State::Start;
+  enum class ResumePoint { Start, AtYield };
+  ResumePoint resume_point_ = ResumePoint::Start;
   std::vector<std::string>& log_;
 };
 
