@@ -47,7 +47,9 @@ int main(int argc, char** argv) {
   std::cout << "starting the loop\n";
   loop.start();
   std::cout << "the loop has stopped\n";
-  loop.close(true);  // closes both ends through their own close()
+  // close(true) closes what is still registered, through its own close(): only the server's
+  // end, since the client removed its handler before stopping.
+  loop.close(true);
   std::cout << "closed: client " << (client ? "open" : "closed") << ", server "
             << (server ? "open" : "closed") << "\n";
 }
