@@ -181,14 +181,14 @@ void HTTPServer::route(std::string path, Handler handler) {
 Coroutine<void> HTTPServer::serve(std::shared_ptr<Shared> shared, std::shared_ptr<IOStream> stream,
                                   std::string remote) {
   while (true) {
-    // (1) Read a request; a broken one is answered with its error, and ends the connection.
+    // Read a request; a broken one is answered with its error, and ends the connection.
     HTTPResponse response;
     std::string request_line;
     bool head_only = false;
     bool keep_alive = false;
     try {
       HTTPRequest request = co_await read_request(shared, stream, remote);
-      // (2) Let the route's handler answer it.
+      // Let the route's handler answer it.
       ++shared->requests;
       request_line = request.method + " " + request.path;
       head_only = request.method == "HEAD";
@@ -200,7 +200,7 @@ Coroutine<void> HTTPServer::serve(std::shared_ptr<Shared> shared, std::shared_pt
       co_return;  // the client left, or a timeout closed the stream
     }
 
-    // (3) Answer: the head, then the body.
+    // Answer: the head, then the body.
     std::string head = head_for(response, keep_alive, request_line);
     // (Named, not a ?: inside the co_await: g++ 12 destroys such a temporary twice.)
     std::string body = head_only ? std::string() : std::move(response.body);
@@ -209,10 +209,10 @@ Coroutine<void> HTTPServer::serve(std::shared_ptr<Shared> shared, std::shared_pt
       co_await close_gracefully(shared->loop, stream);
       co_return;
     }
-    // (4) Tornado 6 awaits asyncio.sleep(0) here (http1connection.py): when the next request
-    //     is already buffered, every await on the way through it is already done and would
-    //     not suspend, so a client that pipelines could keep the loop to itself. One turn per
-    //     request lets the loop's timers and other connections go first.
+    // Give the loop a turn. Tornado 6 awaits asyncio.sleep(0) here (http1connection.py): when
+    // the next request is already buffered, every await on the way through it is already
+    // done and would not suspend, so a client that pipelines could keep the loop to itself.
+    // One turn per request lets the loop's timers and other connections go first.
     co_await moment;
   }
 }

@@ -146,16 +146,16 @@ Future<std::shared_ptr<IOStream>> IOStream::connect_to(IOLoop& loop, const socka
 
 Future<std::string> IOStream::read_until(std::string delimiter, std::size_t max_bytes) {
   if (delimiter.empty()) throw std::invalid_argument("read_until: the delimiter is empty");
-  return start_read({ReadKind::Until, std::move(delimiter), max_bytes, false, {}});
+  return start_read({.kind = ReadKind::Until, .delimiter = std::move(delimiter), .max_bytes = max_bytes});
 }
 
 Future<std::string> IOStream::read_bytes(std::size_t n, bool partial) {
   if (n == 0) throw std::invalid_argument("read_bytes: asks for zero bytes");
-  return start_read({ReadKind::Bytes, {}, n, partial, {}});
+  return start_read({.kind = ReadKind::Bytes, .count = n, .partial = partial});
 }
 
 Future<std::string> IOStream::read_until_close() {
-  return start_read({ReadKind::UntilClose, {}, 0, false, {}});
+  return start_read({.kind = ReadKind::UntilClose});
 }
 
 Future<std::string> IOStream::start_read(PendingRead read) {
@@ -178,52 +178,49 @@ Future<std::string> IOStream::start_read(PendingRead read) {
   return future;
 }
 
-std::optional<std::size_t> IOStream::satisfied_at() {
+IOStream::Answer IOStream::answer_from_buffer() {
+  using enum Answer::Kind;
   switch (read_->kind) {
     case ReadKind::Bytes:
-      if (buffered() >= read_->bytes) return read_->bytes;
-      if (read_->partial && buffered() > 0) return buffered();
-      return std::nullopt;
+      if (buffered() >= read_->count) return {Ready, read_->count};
+      if (read_->partial && buffered() > 0) return {Ready, buffered()};
+      return {NotYet};
     case ReadKind::Until: {
       const std::string& delimiter = read_->delimiter;
       const std::size_t at = read_buffer_.find(delimiter, search_from_);
-      const std::size_t max = read_->bytes;
+      const std::size_t max = read_->max_bytes;
       if (at != std::string::npos) {
         const std::size_t end = at - read_offset_ + delimiter.size();
-        if (max == 0 || end <= max) return end;
+        if (max == 0 || end <= max) return {Ready, end};
       } else {
         // Next time, look only at what is new (but keep room for a delimiter split in two).
         search_from_ = std::max(read_offset_,
                                 read_buffer_.size() - std::min(read_buffer_.size(), delimiter.size() - 1));
-        if (max == 0 || buffered() < max) return std::nullopt;
+        if (max == 0 || buffered() < max) return {NotYet};
       }
-      unsatisfiable_ = true;
-      return std::nullopt;
+      return {Unsatisfiable};  // found past max_bytes, or max_bytes came without it
     }
     case ReadKind::UntilClose:
-      return std::nullopt;  // only close() finishes it
+      return {NotYet};  // only close() finishes it
   }
-  return std::nullopt;
+  return {NotYet};
 }
 
 bool IOStream::try_complete_read() {
   if (!read_) return false;
-  const std::optional<std::size_t> end = satisfied_at();
-  if (unsatisfiable_) {
+  const Answer answer = answer_from_buffer();
+  if (answer.kind == Answer::Kind::NotYet) return false;
+  Future<std::string> future = std::move(read_->future);
+  const std::size_t max = read_->max_bytes;
+  read_.reset();
+  if (answer.kind == Answer::Kind::Unsatisfiable) {
     // Unlike Tornado, which closes the stream here, only the read fails: the bytes stay
     // buffered and the stream open, so a server can still answer "431 headers too large".
-    unsatisfiable_ = false;
-    Future<std::string> future = std::move(read_->future);
-    const std::size_t max = read_->bytes;
-    read_.reset();
     future.set_exception(std::make_exception_ptr(UnsatisfiableReadError(
         "read_until: delimiter not found within max_bytes (" + std::to_string(max) + ")")));
     return true;
   }
-  if (!end) return false;
-  Future<std::string> future = std::move(read_->future);
-  read_.reset();
-  future.set_result(take(*end));  // may run a callback that starts the next read
+  future.set_result(take(answer.end));  // may run a callback that starts the next read
   return true;
 }
 

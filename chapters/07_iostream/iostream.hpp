@@ -111,10 +111,18 @@ class IOStream : public std::enable_shared_from_this<IOStream> {
   enum class ReadKind { Until, Bytes, UntilClose };
   struct PendingRead {
     ReadKind kind;
-    std::string delimiter;
-    std::size_t bytes = 0;  // Until: max_bytes (0: none); Bytes: how many
-    bool partial = false;
-    Future<std::string> future;
+    std::string delimiter{};    // Until
+    std::size_t max_bytes = 0;  // Until: 0 means no limit
+    std::size_t count = 0;      // Bytes: how many
+    bool partial = false;       // Bytes
+    Future<std::string> future{};
+  };
+  // What the buffer says to the pending read: not yet, yes (its answer is the first `end`
+  // bytes), or never (read_until met max_bytes without its delimiter).
+  struct Answer {
+    enum class Kind { NotYet, Ready, Unsatisfiable };
+    Kind kind = Kind::NotYet;
+    std::size_t end = 0;
   };
   struct PendingWrite {
     std::size_t end;  // flushed once write_offset_ passes this position
@@ -126,7 +134,7 @@ class IOStream : public std::enable_shared_from_this<IOStream> {
                                                       std::string where, Options options);
   Future<std::string> start_read(PendingRead read);
   bool try_complete_read();  // from the buffer; true when the pending read is done
-  std::optional<std::size_t> satisfied_at();
+  Answer answer_from_buffer();
   void read_from_socket();   // until EAGAIN, EOF, error or the buffer bound
   void handle_write();
   void handle_events(unsigned events);
@@ -149,7 +157,6 @@ class IOStream : public std::enable_shared_from_this<IOStream> {
   std::size_t read_offset_ = 0;   // consumed bytes at the front, dropped in bulk
   std::size_t search_from_ = 0;   // where read_until looks next, so no byte is scanned twice
   std::optional<PendingRead> read_;
-  bool unsatisfiable_ = false;    // satisfied_at found max_bytes without the delimiter
 
   std::string write_buffer_;
   std::size_t write_offset_ = 0;
