@@ -17,5 +17,6 @@ struct Chapter02 {
 
 using Environments = spec::Environments<Chapter02>;
 using Loops = Environments::Loops;
+using OneLoop = ::testing::Types<Environments::Epoll>;  // rules no backend changes (no clock yet)
 
 }  // namespace ch02_tests

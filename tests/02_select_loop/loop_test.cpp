@@ -1,10 +1,14 @@
 // Every loop spec chapter 2 has, on select, poll and epoll.
 #include "environments.hpp"
 #include "handlers_spec.hpp"
+#include "ioloop_api_spec.hpp"
 #include "lifecycle_spec.hpp"
 
 namespace spec {
 INSTANTIATE_TYPED_TEST_SUITE_P(ch02, Handlers, ch02_tests::Loops, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch02, HandlerRounds, ch02_tests::Loops, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch02, Lifecycle, ch02_tests::Loops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch02, CurrentLoopOptions, ch02_tests::OneLoop, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch02, Configure, ch02_tests::OneLoop, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch02, CloseFd, ch02_tests::OneLoop, EnvName);
 }  // namespace spec
