@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -24,6 +25,10 @@ struct CurrentLoop {
   std::weak_ptr<const bool> open;
 };
 thread_local CurrentLoop current_loop;
+
+// The backend IOLoop::configure chose for every "default" loop; null: the platform's best.
+// The one piece of process-wide state (Tornado's IOLoop.configure is process-wide too).
+std::atomic<const char*> configured{nullptr};
 
 bool is_broken_pipe(std::exception_ptr error) {
   try {
@@ -86,15 +91,17 @@ constexpr std::size_t compaction_floor = 512;
 
 }  // namespace
 
-IOLoop::IOLoop(std::string_view poller) : IOLoop(make_poller(poller)) {}
+IOLoop::IOLoop(std::string_view poller, MakeCurrent policy)
+    : IOLoop(poller, std::make_shared<SteadyClock>(), policy) {}
 
-IOLoop::IOLoop(std::unique_ptr<Poller> poller)
-    : IOLoop(std::move(poller), std::make_shared<SteadyClock>()) {}
+IOLoop::IOLoop(std::unique_ptr<Poller> poller, MakeCurrent policy)
+    : IOLoop(std::move(poller), std::make_shared<SteadyClock>(), policy) {}
 
-IOLoop::IOLoop(std::string_view poller, std::shared_ptr<Clock> clock)
-    : IOLoop(make_poller(poller), std::move(clock)) {}
+IOLoop::IOLoop(std::string_view poller, std::shared_ptr<Clock> clock, MakeCurrent policy)
+    : IOLoop(make_poller(poller == "default" ? configured_backend() : poller), std::move(clock),
+             policy) {}
 
-IOLoop::IOLoop(std::unique_ptr<Poller> poller, std::shared_ptr<Clock> clock)
+IOLoop::IOLoop(std::unique_ptr<Poller> poller, std::shared_ptr<Clock> clock, MakeCurrent policy)
     : poller_(std::move(poller)), clock_(std::move(clock)) {
   if (!poller_) throw std::invalid_argument("IOLoop: the poller is null");
   if (!clock_) throw std::invalid_argument("IOLoop: the clock is null");
@@ -102,7 +109,7 @@ IOLoop::IOLoop(std::unique_ptr<Poller> poller, std::shared_ptr<Clock> clock)
   // is the whole point: the callbacks themselves are taken at step (1).
   add_handler(waker_, [](Waker& waker, unsigned) { waker.consume(); }, READ);
   poller_name_ = poller_->name();
-  if (current() == nullptr) make_current();
+  become_current(policy);
 }
 
 IOLoop::~IOLoop() {
@@ -115,6 +122,44 @@ IOLoop::~IOLoop() {
   // current_loop is left alone, since a static loop is destroyed at exit after the
   // thread_locals are (assigning to it then is undefined; UBSan saw it in fuzz/).
   if (!closed_ && !running_) close(false);
+}
+
+void IOLoop::become_current(MakeCurrent policy) {
+  switch (policy) {
+    case MakeCurrent::if_none:
+      if (current() == nullptr) make_current();
+      break;
+    case MakeCurrent::always:
+      if (current() != nullptr) {
+        throw std::logic_error(
+            "IOLoop: MakeCurrent::always, but this thread already has a current loop "
+            "(clear_current() it first, or use MakeCurrent::if_none)");
+      }
+      make_current();
+      break;
+    case MakeCurrent::never:
+      break;
+  }
+}
+
+void IOLoop::configure(std::string_view backend) {
+  if (backend == "default") {
+    configured.store(nullptr, std::memory_order_release);
+    return;
+  }
+  for (std::string_view name : poller_names()) {
+    if (name == backend) {
+      configured.store(name.data(), std::memory_order_release);  // a literal: lives forever
+      return;
+    }
+  }
+  throw std::invalid_argument("IOLoop::configure: unknown backend \"" + std::string(backend) +
+                              "\": choose select, poll, epoll or default");
+}
+
+std::string_view IOLoop::configured_backend() noexcept {
+  const char* name = configured.load(std::memory_order_acquire);
+  return name != nullptr ? name : "default";
 }
 
 IOLoop* IOLoop::current() noexcept {
@@ -408,6 +453,7 @@ bool IOLoop::callbacks_waiting() {
 
 template <class Body, class Describe>
 void IOLoop::run_guarded(Body&& body, Describe&& describe) {
+  const BlockingAlarm::Scope alarm(blocking_alarm_.get());  // the watchdog, if there is one
   const std::optional<time_point> started =
       blocking_threshold_ ? std::optional(time()) : std::nullopt;
   try {
@@ -437,6 +483,35 @@ ThreadPoolExecutor& IOLoop::default_executor() {
 void IOLoop::set_default_executor(std::shared_ptr<ThreadPoolExecutor> executor) {
   if (!executor) throw std::invalid_argument("set_default_executor: the executor is null");
   default_executor_ = std::move(executor);
+}
+
+// ---------------------------------------------------------------------------- the watchdog
+
+void IOLoop::set_blocking_signal_threshold(std::optional<duration> threshold, BlockingAction action) {
+  if (threshold && *threshold <= duration::zero()) {
+    throw std::invalid_argument("set_blocking_signal_threshold: the threshold must be positive, got " +
+                                milliseconds(*threshold) + " (std::nullopt turns the watchdog off)");
+  }
+  if (threshold && action == nullptr) {
+    throw std::invalid_argument(
+        "set_blocking_signal_threshold: the action is null (IOLoop::log_stack reports the stack)");
+  }
+  blocking_threshold_ = action == log_stack ? threshold : std::nullopt;
+  const auto ns = threshold ? std::chrono::duration_cast<std::chrono::nanoseconds>(*threshold)
+                            : std::chrono::nanoseconds::zero();
+  if (!blocking_alarm_) {
+    if (threshold) blocking_alarm_ = std::make_unique<BlockingAlarm>(ns, action, blocking_report_fd_);
+    return;
+  }
+  blocking_alarm_->set(ns, action);
+  // Turned off, and not from inside the work it watches: the alarm goes, and with the last
+  // one the process gets its own SIGALRM handler back.
+  if (!threshold && !blocking_alarm_->armed()) blocking_alarm_.reset();
+}
+
+void IOLoop::set_blocking_report_fd(int fd) {
+  blocking_report_fd_ = fd;
+  if (blocking_alarm_) blocking_alarm_->set_report_fd(fd);
 }
 
 // ---------------------------------------------------------------------------- dispatch
@@ -502,6 +577,10 @@ void IOLoop::handle_callback_exception(std::string_view where, std::exception_pt
               "Exception in " + std::string(where) + ": " + common::describe(error));
 }
 
+void IOLoop::close_fd(int fd) noexcept {
+  ::close(fd);  // EBADF: closed already, by its owner; nothing left to do
+}
+
 void IOLoop::close(bool all_fds) {
   if (running_) {
     throw std::logic_error("close: the IOLoop is still running; stop() it and let start() return");
@@ -516,16 +595,12 @@ void IOLoop::close(bool all_fds) {
   closed_ = true;
   open_.reset();  // a closed loop is current nowhere: coroutines must not wait on it
   if (all_fds) {
-    // As Tornado does: close without unregistering first (the poller is going away too),
-    // ignoring errors from descriptors that are already gone.
+    // As Tornado does: close without unregistering first (the poller is going away too).
     for (auto& [fd, entry] : handlers_) {
       if (entry.close_file) {
-        try {
-          entry.close_file();
-        } catch (...) {
-        }
+        entry.close_file();
       } else {
-        ::close(fd);
+        close_fd(fd);
       }
     }
   }
@@ -533,6 +608,7 @@ void IOLoop::close(bool all_fds) {
   retired_.clear();
   poller_.reset();
   waker_.close();
+  blocking_alarm_.reset();  // nothing runs any more: nothing to watch
   // Timeouts that never ran are dropped unrun, as Tornado drops its heap.
   timeouts_.clear();
   due_.clear();

@@ -24,6 +24,7 @@
 
 #include "clock.hpp"
 #include "concurrent.hpp"
+#include "platform/blocking_alarm.hpp"
 #include "platform/poller.hpp"
 #include "platform/waker.hpp"
 #include "signal_queue.hpp"
@@ -77,16 +78,32 @@ class IOLoop {
     std::size_t compactions;  ///< how many times the heap was rebuilt without them
   };
 
-  /// Uses the named backend: "select", "poll", "epoll", or "default" (epoll on Linux).
-  /// The new loop becomes the thread's current loop if the thread has none (Tornado 4.5).
-  explicit IOLoop(std::string_view poller = "default");
-  explicit IOLoop(std::unique_ptr<Poller> poller);
+  /// Whether a new loop becomes its thread's current loop (Tornado 4.5's make_current=None,
+  /// True, False): only if the thread has none (the default), always (refused with
+  /// std::logic_error if the thread already has one), or never.
+  enum class MakeCurrent { if_none, always, never };
+
+  /// Uses the named backend: "select", "poll", "epoll", or "default" (the one configure()
+  /// chose, else the platform's best: epoll on Linux).
+  explicit IOLoop(std::string_view poller = "default", MakeCurrent make_current = MakeCurrent::if_none);
+  explicit IOLoop(std::unique_ptr<Poller> poller, MakeCurrent make_current = MakeCurrent::if_none);
+  explicit IOLoop(MakeCurrent make_current) : IOLoop("default", make_current) {}
   /// The same, reading time from `clock` (by default a SteadyClock).
-  IOLoop(std::string_view poller, std::shared_ptr<Clock> clock);
-  IOLoop(std::unique_ptr<Poller> poller, std::shared_ptr<Clock> clock);
+  IOLoop(std::string_view poller, std::shared_ptr<Clock> clock,
+         MakeCurrent make_current = MakeCurrent::if_none);
+  IOLoop(std::unique_ptr<Poller> poller, std::shared_ptr<Clock> clock,
+         MakeCurrent make_current = MakeCurrent::if_none);
   virtual ~IOLoop();
   IOLoop(const IOLoop&) = delete;
   IOLoop& operator=(const IOLoop&) = delete;
+
+  /// The backend every loop made with "default" uses from now on, process-wide: "select",
+  /// "poll", "epoll", or "default" to go back to the platform's best (Tornado:
+  /// IOLoop.configure). Safe from any thread; loops already made keep their backend. Throws
+  /// std::invalid_argument for any other name, leaving the choice as it was.
+  static void configure(std::string_view backend);
+  /// What configure() last chose; "default" if nothing (or "default" itself).
+  static std::string_view configured_backend() noexcept;
 
   /// The loop this thread is running, or the one made current; nullptr if none. Never a
   /// closed loop, nor one destroyed since (on this thread or any other). Destroying a loop
@@ -94,6 +111,15 @@ class IOLoop {
   static IOLoop* current() noexcept;
   void make_current() noexcept;
   static void clear_current() noexcept;
+
+  // Tornado 5 kept its pre-4.0 names as deprecated aliases of the three above; so do we.
+  // (Tornado 4.5's instance() was a process-wide singleton: see notes/02-select-loop.md.)
+  [[deprecated("IOLoop::instance() is an alias: use IOLoop::current()")]]
+  static IOLoop* instance() noexcept { return current(); }
+  [[deprecated("IOLoop::install() is an alias: use make_current()")]]
+  void install() noexcept { make_current(); }
+  [[deprecated("IOLoop::clear_instance() is an alias: use IOLoop::clear_current()")]]
+  static void clear_instance() noexcept { clear_current(); }
 
   /// Calls `handler(fd, events)` whenever `fd` is ready for any of `events` (plus ERROR).
   /// Level-triggered: an fd that stays ready is reported again on every turn.
@@ -151,10 +177,25 @@ class IOLoop {
   /// Having no lock, it cannot exclude close(): uninstall the signal handler before closing.
   bool add_callback_from_signal(void (*function)(void*), void* argument = nullptr) noexcept;
 
-  /// Warns (at warning level, with the duration) about any single callback, handler or
-  /// timeout that runs longer than `threshold`, as measured by the loop's clock;
-  /// std::nullopt turns the warning off. Tornado: set_blocking_log_threshold.
-  void set_blocking_log_threshold(std::optional<duration> threshold) { blocking_threshold_ = threshold; }
+  /// The blocked-loop watchdog (Tornado: set_blocking_signal_threshold). Before each
+  /// callback, handler or timeout the loop arms a timer for `threshold` (real time); if that
+  /// work is still running when it expires, `action` runs in a SIGALRM handler on the loop's
+  /// thread, while the work is still blocking it. std::nullopt turns it off (the default;
+  /// off, it costs one test of a null pointer per callback). With log_stack, the work also
+  /// gets a warning line when it returns, with how long it took by the loop's clock. Throws
+  /// std::invalid_argument for a threshold of zero or less, or a null action. While any loop
+  /// has a watchdog, the process's SIGALRM handler is ours; a SIGALRM that is not a
+  /// watchdog's goes to the handler we replaced.
+  void set_blocking_signal_threshold(std::optional<duration> threshold, BlockingAction action);
+  /// set_blocking_signal_threshold(threshold, log_stack). Tornado: set_blocking_log_threshold.
+  void set_blocking_log_threshold(std::optional<duration> threshold) {
+    set_blocking_signal_threshold(threshold, log_stack);
+  }
+  /// The default action: "IOLoop blocked for more than N ms" and the blocked thread's
+  /// backtrace, written with async-signal-safe calls only to the report fd.
+  static constexpr BlockingAction log_stack = &write_blocked_stack;
+  /// Where log_stack writes: stderr unless told otherwise. The loop does not own the fd.
+  void set_blocking_report_fd(int fd);
 
   /// How many times another thread (or a signal) had to wake the loop.
   std::uint64_t wakeups() const noexcept { return waker_.writes(); }
@@ -212,12 +253,19 @@ class IOLoop {
   /// callable's type where the compiler gives one. Default: log at error level.
   virtual void handle_callback_exception(std::string_view where, std::exception_ptr error);
 
+  /// What close(all_fds) does to each descriptor, as Tornado's close_fd: an object through
+  /// its own close() if it has one, else its fd; errors are ignored (it may be gone already).
+  /// (Tornado's split_fd has no counterpart: add_handler's overloads split at compile time.)
+  static void close_fd(int fd) noexcept;
+  template <FileLike File>
+  static void close_fd(File& file) noexcept;
+
  private:
   friend class PeriodicCallback;  // reports its callback's exceptions like any other
 
   struct Entry {
     Handler handler;
-    std::function<void()> close_file;  // empty: close(all_fds) closes the int fd itself
+    std::function<void()> close_file;  // an object's close_fd; empty for a plain int fd
   };
 
   // One heap entry. The deadline and sequence number are inline, so sifting compares
@@ -236,6 +284,7 @@ class IOLoop {
     bool in_heap = false;        // false once collected as due: cancelling it then leaves no tombstone
   };
 
+  void become_current(MakeCurrent policy);
   void add_entry(int fd, Entry entry, unsigned events);
   void dispatch(std::span<const Event> events);
   void run_handler(int fd, unsigned events);
@@ -290,7 +339,9 @@ class IOLoop {
   std::vector<Callback> ready_;         // (1)'s snapshot, run in (3); loop thread only
   SignalQueue<signal_slots> from_signals_;
   std::atomic<std::thread::id> thread_id_{};  // the thread that runs start()
-  std::optional<duration> blocking_threshold_;
+  std::optional<duration> blocking_threshold_;  // log_stack's: the warning line when work returns
+  std::unique_ptr<BlockingAlarm> blocking_alarm_;  // null while there is no watchdog
+  int blocking_report_fd_ = 2;                    // stderr
   // What add_future's callbacks hold instead of the loop itself: a Future that resolves
   // after the loop is gone finds the token expired and calls nothing.
   std::shared_ptr<const bool> alive_ = std::make_shared<const bool>(true);
@@ -446,8 +497,20 @@ void IOLoop::add_handler(File& file, FileHandler handler, unsigned events) {
   entry.handler = [&file, handler = std::move(handler)](int, unsigned ready) mutable {
     handler(file, ready);
   };
-  if constexpr (requires { file.close(); }) entry.close_file = [&file] { file.close(); };
+  entry.close_file = [&file] { close_fd(file); };
   add_entry(file.fileno(), std::move(entry), events);
+}
+
+template <FileLike File>
+void IOLoop::close_fd(File& file) noexcept {
+  if constexpr (requires { file.close(); }) {
+    try {
+      file.close();
+    } catch (...) {  // as for an fd: closing what is already gone is not worth an error
+    }
+  } else {
+    close_fd(file.fileno());
+  }
 }
 
 /// Calls `callback` every `interval`, on `loop`, from start() until stop(). The schedule is a

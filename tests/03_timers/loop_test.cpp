@@ -2,6 +2,7 @@
 // backend and each clock.
 #include "environments.hpp"
 #include "handlers_spec.hpp"
+#include "ioloop_api_spec.hpp"
 #include "lifecycle_spec.hpp"
 #include "timers_spec.hpp"
 
@@ -9,6 +10,9 @@ namespace spec {
 INSTANTIATE_TYPED_TEST_SUITE_P(ch03, Handlers, ch03_tests::Loops, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch03, HandlerRounds, ch03_tests::Loops, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch03, Lifecycle, ch03_tests::Loops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch03, CurrentLoopOptions, ch03_tests::OneLoop, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch03, Configure, ch03_tests::OneLoop, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch03, CloseFd, ch03_tests::OneLoop, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch03, Timers, ch03_tests::TimedLoops, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch03, VirtualTime, ch03_tests::VirtualLoops, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch03, TimerHeap, ch03_tests::OneLoop, EnvName);

@@ -2,6 +2,7 @@
 #include "callbacks_spec.hpp"
 #include "environments.hpp"
 #include "handlers_spec.hpp"
+#include "ioloop_api_spec.hpp"
 #include "lifecycle_spec.hpp"
 #include "timers_spec.hpp"
 
@@ -9,6 +10,12 @@ namespace spec {
 INSTANTIATE_TYPED_TEST_SUITE_P(ch04, Handlers, ch04_tests::Loops, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch04, HandlerRounds, ch04_tests::Loops, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch04, Lifecycle, ch04_tests::Loops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch04, CurrentLoopOptions, ch04_tests::OneLoop, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch04, Configure, ch04_tests::OneLoop, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch04, CloseFd, ch04_tests::OneLoop, EnvName);
+// Real time, one backend: the watchdog's timer is the kernel's, whatever the loop polls with.
+INSTANTIATE_TYPED_TEST_SUITE_P(ch04, BlockingSignal, ::testing::Types<ch04_tests::Environments::Epoll>,
+                               EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch04, Timers, ch04_tests::TimedLoops, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch04, VirtualTime, ch04_tests::VirtualLoops, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch04, TimerHeap, ch04_tests::OneLoop, EnvName);

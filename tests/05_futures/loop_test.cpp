@@ -3,6 +3,7 @@
 #include "environments.hpp"
 #include "futures_spec.hpp"
 #include "handlers_spec.hpp"
+#include "ioloop_api_spec.hpp"
 #include "lifecycle_spec.hpp"
 #include "timers_spec.hpp"
 
@@ -10,6 +11,12 @@ namespace spec {
 INSTANTIATE_TYPED_TEST_SUITE_P(ch05, Handlers, ch05_tests::Loops, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch05, HandlerRounds, ch05_tests::Loops, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch05, Lifecycle, ch05_tests::Loops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch05, CurrentLoopOptions, ch05_tests::OneLoop, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch05, Configure, ch05_tests::OneLoop, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch05, CloseFd, ch05_tests::OneLoop, EnvName);
+// Real time, one backend: the watchdog's timer is the kernel's, whatever the loop polls with.
+INSTANTIATE_TYPED_TEST_SUITE_P(ch05, BlockingSignal, ::testing::Types<ch05_tests::Environments::Epoll>,
+                               EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch05, Timers, ch05_tests::TimedLoops, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch05, VirtualTime, ch05_tests::VirtualLoops, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch05, TimerHeap, ch05_tests::OneLoop, EnvName);

@@ -4,6 +4,7 @@
 #include "environments.hpp"
 #include "futures_spec.hpp"
 #include "handlers_spec.hpp"
+#include "ioloop_api_spec.hpp"
 #include "lifecycle_spec.hpp"
 #include "timers_spec.hpp"
 
@@ -11,6 +12,12 @@ namespace spec {
 INSTANTIATE_TYPED_TEST_SUITE_P(ch06, Handlers, ch06_tests::Loops, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch06, HandlerRounds, ch06_tests::Loops, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch06, Lifecycle, ch06_tests::Loops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch06, CurrentLoopOptions, ch06_tests::OneLoop, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch06, Configure, ch06_tests::OneLoop, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch06, CloseFd, ch06_tests::OneLoop, EnvName);
+// Real time, one backend: the watchdog's timer is the kernel's, whatever the loop polls with.
+INSTANTIATE_TYPED_TEST_SUITE_P(ch06, BlockingSignal, ::testing::Types<ch06_tests::Environments::Epoll>,
+                               EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch06, Timers, ch06_tests::TimedLoops, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch06, VirtualTime, ch06_tests::VirtualLoops, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch06, TimerHeap, ch06_tests::OneLoop, EnvName);

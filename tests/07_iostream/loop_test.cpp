@@ -4,6 +4,7 @@
 #include "environments.hpp"
 #include "futures_spec.hpp"
 #include "handlers_spec.hpp"
+#include "ioloop_api_spec.hpp"
 #include "http_spec.hpp"
 #include "iostream_spec.hpp"
 #include "lifecycle_spec.hpp"
@@ -14,6 +15,12 @@ namespace spec {
 INSTANTIATE_TYPED_TEST_SUITE_P(ch07, Handlers, ch07_tests::Loops, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch07, HandlerRounds, ch07_tests::Loops, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch07, Lifecycle, ch07_tests::Loops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch07, CurrentLoopOptions, ch07_tests::OneLoop, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch07, Configure, ch07_tests::OneLoop, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch07, CloseFd, ch07_tests::OneLoop, EnvName);
+// Real time, one backend: the watchdog's timer is the kernel's, whatever the loop polls with.
+INSTANTIATE_TYPED_TEST_SUITE_P(ch07, BlockingSignal, ::testing::Types<ch07_tests::Environments::Epoll>,
+                               EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch07, Timers, ch07_tests::TimedLoops, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch07, VirtualTime, ch07_tests::VirtualLoops, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch07, TimerHeap, ch07_tests::OneLoop, EnvName);

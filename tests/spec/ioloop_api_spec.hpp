@@ -9,6 +9,8 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -18,9 +20,15 @@
 #include <thread>
 
 #include "common/fd.hpp"
+#include "common/log.hpp"
 #include "loop_harness.hpp"
 
 namespace spec {
+
+using ::testing::AllOf;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
 
 // ================================================================ the current loop (chapter 2)
 
@@ -305,5 +313,235 @@ TYPED_TEST_P(CloseFd, IsWhatCloseWithAllFdsDoesToEachDescriptor) {
 
 REGISTER_TYPED_TEST_SUITE_P(CloseFd, ClosesAnFdAnObjectThroughItsCloseOrElseItsFd,
                             IgnoresWhatIsAlreadyClosed, IsWhatCloseWithAllFdsDoesToEachDescriptor);
+
+// ================================================================ the watchdog (chapter 4)
+
+/// The function a blocked callback is stuck in: exported (the test binaries link with
+/// -rdynamic) and never inlined, so log_stack's backtrace can name it. It spins until
+/// `released`, or until `give_up`; each turn reads the clock, a real call (ThreadSanitizer
+/// hands a signal to the program only at such calls).
+[[gnu::noinline]] inline void spin_in_a_blocked_callback(const std::atomic<bool>& released,
+                                                          std::chrono::steady_clock::time_point give_up) {
+  while (!released.load() && std::chrono::steady_clock::now() < give_up) {
+    asm volatile("" ::: "memory");  // a loop the optimizer must keep as it is
+  }
+}
+
+/// Everything written to `fd` so far (it must be non-blocking).
+inline std::string read_available(int fd) {
+  std::string text;
+  for (std::string chunk; !(chunk = common::read_some(fd)).empty();) text += chunk;
+  return text;
+}
+
+inline bool readable_now(int fd) {
+  pollfd poller{fd, POLLIN, 0};
+  return ::poll(&poller, 1, 0) == 1;
+}
+
+// What a spec's own action saw: plain atomics, all a signal handler may touch.
+inline std::atomic<int> alarms_fired{0};
+inline std::atomic<pid_t> alarm_thread{0};
+inline std::atomic<long> alarm_threshold_ms{0};
+
+template <class Env>
+class BlockingSignal : public LoopTest<Env> {
+ protected:
+  BlockingSignal() {
+    alarms_fired = 0;
+    alarm_thread = 0;
+    alarm_threshold_ms = 0;
+    this->loop.set_blocking_report_fd(report.write_end.get());
+  }
+  common::Pipe report = common::make_pipe();
+
+  // An action that only counts, and remembers which thread it ran on.
+  static void count_alarm(const auto& blocked) noexcept {
+    alarms_fired.fetch_add(1);
+    alarm_thread = ::gettid();
+    alarm_threshold_ms =
+        static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(blocked.threshold).count());
+  }
+};
+TYPED_TEST_SUITE_P(BlockingSignal);
+
+TYPED_TEST_P(BlockingSignal, LogStackNamesTheFunctionACallbackIsStuckInWhileItIsStuck) {
+  auto& loop = this->loop;
+  const int report_fd = this->report.read_end.get();
+  common::CapturedLog log;
+  std::atomic<bool> never{false};
+  bool reported_while_running = false;
+  loop.set_blocking_log_threshold(50ms);
+  loop.add_callback([&] {
+    spin_in_a_blocked_callback(never, std::chrono::steady_clock::now() + 300ms);
+    reported_while_running = readable_now(report_fd);  // before this callback returns
+    loop.stop();
+  });
+
+  run_with_watchdog(loop);
+
+  EXPECT_TRUE(reported_while_running);
+  const std::string report = read_available(report_fd);
+  EXPECT_THAT(report, StartsWith("IOLoop blocked for more than 50 ms; its thread is at:\n"));
+  EXPECT_THAT(report, HasSubstr("spin_in_a_blocked_callback"));
+  EXPECT_THAT(report, HasSubstr("(end of the blocked thread's stack)"));
+  // When it does return, log_stack's other half: the whole time, by the loop's clock.
+  const auto warnings = log.messages(common::LogLevel::warning);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_THAT(warnings[0], AllOf(HasSubstr("IOLoop blocked for "), HasSubstr(" in callback ")));
+}
+
+TYPED_TEST_P(BlockingSignal, ReportsACallbackThatNeverReturnsOnItsOwn) {
+  auto& loop = this->loop;
+  const int report_fd = this->report.read_end.get();
+  std::atomic<bool> released{false};
+  std::string report;
+  // The only way out of the callback is the report: this thread reads it, then lets go.
+  std::thread reader([&] {
+    const auto give_up = std::chrono::steady_clock::now() + 10s;
+    while (report.find("(end of the blocked thread's stack)") == std::string::npos &&
+           std::chrono::steady_clock::now() < give_up) {
+      pollfd poller{report_fd, POLLIN, 100};
+      if (::poll(&poller, 1, 100) == 1) report += read_available(report_fd);
+    }
+    released = true;
+  });
+  loop.set_blocking_log_threshold(50ms);
+  loop.add_callback([&] {
+    spin_in_a_blocked_callback(released, std::chrono::steady_clock::now() + 10s);
+    loop.stop();
+  });
+
+  run_with_watchdog(loop, 20s);
+  reader.join();
+
+  EXPECT_THAT(report, StartsWith("IOLoop blocked for more than 50 ms"));
+  EXPECT_THAT(report, HasSubstr("spin_in_a_blocked_callback"));
+}
+
+TYPED_TEST_P(BlockingSignal, WatchesHandlersAndTimeoutsOncePerPieceOfWork) {
+  auto& loop = this->loop;
+  using Loop = typename TestFixture::Loop;
+  auto pair = common::make_socketpair();
+  std::atomic<bool> never{false};
+  std::vector<int> fired_after;
+  loop.set_blocking_signal_threshold(20ms, [](const auto& blocked) noexcept { TestFixture::count_alarm(blocked); });
+  loop.add_handler(pair.first.get(), [&](int fd, unsigned) {
+    loop.remove_handler(fd);
+    spin_in_a_blocked_callback(never, std::chrono::steady_clock::now() + 100ms);  // 5 thresholds
+    fired_after.push_back(alarms_fired.load());
+  }, Loop::WRITE);
+  loop.call_later(1ms, [&] {
+    spin_in_a_blocked_callback(never, std::chrono::steady_clock::now() + 100ms);
+    fired_after.push_back(alarms_fired.load());
+    loop.stop();
+  });
+
+  run_with_watchdog(loop);
+
+  EXPECT_THAT(fired_after, ElementsAre(1, 2));  // one shot each, as Tornado's setitimer
+  EXPECT_EQ(alarm_threshold_ms.load(), 20);
+}
+
+TYPED_TEST_P(BlockingSignal, IsDisarmedWhenTheWorkReturns) {
+  auto& loop = this->loop;
+  int callbacks = 0;
+  loop.set_blocking_signal_threshold(30ms, [](const auto& blocked) noexcept { TestFixture::count_alarm(blocked); });
+  for (int i = 0; i < 100; ++i) loop.add_callback([&] { ++callbacks; });
+  loop.call_later(150ms, [&] { loop.stop(); });  // the loop sleeps in poll, well past 30 ms
+
+  run_with_watchdog(loop);
+
+  EXPECT_EQ(callbacks, 100);
+  EXPECT_EQ(alarms_fired.load(), 0);
+}
+
+TYPED_TEST_P(BlockingSignal, TheActionRunsOnTheLoopsOwnThread) {
+  auto& loop = this->loop;
+  std::atomic<bool> never{false};
+  pid_t loop_thread = 0;
+  loop.set_blocking_signal_threshold(20ms, [](const auto& blocked) noexcept { TestFixture::count_alarm(blocked); });
+  loop.add_callback([&] {
+    loop_thread = ::gettid();
+    spin_in_a_blocked_callback(never, std::chrono::steady_clock::now() + 100ms);
+    loop.stop();
+  });
+
+  // The loop runs on another thread than the one that set the threshold; this one stays
+  // busy too, so a signal sent to "the process" could as well have landed here.
+  std::atomic<bool> done{false};
+  std::thread runner([&] {
+    run_with_watchdog(loop);
+    done = true;
+  });
+  spin_in_a_blocked_callback(done, std::chrono::steady_clock::now() + 10s);
+  runner.join();
+
+  EXPECT_EQ(alarms_fired.load(), 1);
+  EXPECT_EQ(alarm_thread.load(), loop_thread);
+}
+
+TYPED_TEST_P(BlockingSignal, TurnedOffItStopsWatchingEvenFromInsideTheWorkItWatches) {
+  auto& loop = this->loop;
+  std::atomic<bool> never{false};
+  loop.set_blocking_signal_threshold(20ms, [](const auto& blocked) noexcept { TestFixture::count_alarm(blocked); });
+  loop.add_callback([&] {
+    loop.set_blocking_signal_threshold(std::nullopt, nullptr);
+    spin_in_a_blocked_callback(never, std::chrono::steady_clock::now() + 100ms);
+  });
+  loop.add_callback([&] {
+    spin_in_a_blocked_callback(never, std::chrono::steady_clock::now() + 100ms);
+    loop.stop();
+  });
+
+  run_with_watchdog(loop);
+
+  EXPECT_EQ(alarms_fired.load(), 0);
+}
+
+// A process's SIGALRM handler is the process's: we borrow it while a watchdog exists, pass
+// on every SIGALRM that is not a watchdog's, and give it back.
+inline std::atomic<int> foreign_alarms{0};
+
+TYPED_TEST_P(BlockingSignal, ASigalrmThatIsNotOursGoesToTheHandlerWeReplacedWhichComesBack) {
+  auto& loop = this->loop;
+  struct sigaction theirs {};
+  struct sigaction original {};
+  theirs.sa_handler = [](int) { foreign_alarms.fetch_add(1); };
+  sigemptyset(&theirs.sa_mask);
+  ASSERT_EQ(::sigaction(SIGALRM, &theirs, &original), 0);
+  foreign_alarms = 0;
+
+  loop.set_blocking_log_threshold(1s);
+  struct sigaction during {};
+  ::sigaction(SIGALRM, nullptr, &during);
+  ::pthread_kill(::pthread_self(), SIGALRM);  // someone else's alarm(2), say
+  loop.set_blocking_log_threshold(std::nullopt);
+  struct sigaction after {};
+  ::sigaction(SIGALRM, nullptr, &after);
+  ::pthread_kill(::pthread_self(), SIGALRM);
+  ::sigaction(SIGALRM, &original, nullptr);
+
+  EXPECT_NE(during.sa_handler, theirs.sa_handler);  // ours, while the watchdog exists
+  EXPECT_EQ(after.sa_handler, theirs.sa_handler);   // theirs again
+  EXPECT_EQ(foreign_alarms.load(), 2);              // and it saw both signals
+  EXPECT_TRUE(read_available(this->report.read_end.get()).empty());
+}
+
+TYPED_TEST_P(BlockingSignal, AThresholdOfZeroOrANullActionIsRefused) {
+  auto& loop = this->loop;
+  expect_error<std::invalid_argument>([&] { loop.set_blocking_log_threshold(0ms); },
+                                      {"threshold must be positive", "std::nullopt"});
+  expect_error<std::invalid_argument>(
+      [&] { loop.set_blocking_signal_threshold(50ms, nullptr); }, {"action is null", "log_stack"});
+}
+
+REGISTER_TYPED_TEST_SUITE_P(BlockingSignal, LogStackNamesTheFunctionACallbackIsStuckInWhileItIsStuck,
+                            ReportsACallbackThatNeverReturnsOnItsOwn,
+                            WatchesHandlersAndTimeoutsOncePerPieceOfWork, IsDisarmedWhenTheWorkReturns,
+                            TheActionRunsOnTheLoopsOwnThread,
+                            TurnedOffItStopsWatchingEvenFromInsideTheWorkItWatches,
+                            ASigalrmThatIsNotOursGoesToTheHandlerWeReplacedWhichComesBack,
+                            AThresholdOfZeroOrANullActionIsRefused);
 
 }  // namespace spec
