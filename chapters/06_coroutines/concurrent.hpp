@@ -57,6 +57,27 @@ class TimeoutError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// What a cancelled Future raises when it is read, and what a cancelled coroutine receives
+/// where it waits. asyncio's CancelledError, which Tornado 5+ uses. Like asyncio's (a
+/// BaseException, not an Exception), it is no std::runtime_error or std::logic_error: a
+/// `catch` written for failures does not swallow a cancellation by accident.
+class CancelledError : public std::exception {
+ public:
+  const char* what() const noexcept override { return "CancelledError: the Future was cancelled"; }
+};
+
+/// True if `error` holds a CancelledError.
+inline bool is_cancellation(const std::exception_ptr& error) noexcept {
+  if (!error) return false;
+  try {
+    std::rethrow_exception(error);
+  } catch (const CancelledError&) {
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
 namespace detail {
 
 // Whether a value can be given to several waiters, each a copy. std::is_copy_constructible
@@ -71,9 +92,10 @@ struct copyable<std::map<K, V, C, A>> : copyable<V> {};
 
 }  // namespace detail
 
-/// Tornado's Future: pending, then done with a value or an exception, once. Callbacks added
-/// with add_done_callback run inline, inside set_result/set_exception, in the order they were
-/// added; added to a done Future, a callback runs at once. Copies share one state, as Python
+/// Tornado's Future: pending, then done with a value or an exception, once; or cancelled
+/// (Tornado 5+, asyncio's), which is done too. Callbacks added with add_done_callback run
+/// inline, inside set_result/set_exception/cancel, in the order they were added; added to a
+/// done Future, a callback runs at once. Copies share one state, as Python
 /// references to one object do; it is freed when the last copy (and callback) is gone. A
 /// moved-from handle is empty, as a moved-from std::future is: using it throws
 /// InvalidStateError saying so (valid() tells), until a Future is assigned to it.
@@ -109,7 +131,9 @@ class Future {
     if constexpr (!std::is_void_v<T>) return *state_->value;
   }
 
-  /// The stored exception, or null if it succeeded. Throws InvalidStateError while pending.
+  /// The stored exception, or null if it succeeded; a CancelledError if it was cancelled
+  /// (asyncio raises that instead: here every waiter reads a cancellation as it reads a
+  /// failure). Throws InvalidStateError while pending.
   std::exception_ptr exception() const {
     check_done("exception");
     state_->observed = true;
@@ -152,6 +176,36 @@ class Future {
     finish();
   }
 
+  /// asyncio's Future.cancel: a request that the work behind the Future stop. A pending Future
+  /// ends cancelled: done, result() raises CancelledError, and its done callbacks run. Returns
+  /// false, changing nothing, if it is already done. If its work took cancel() over
+  /// (on_cancel: a coroutine's Runner does), the Future instead ends however that work ends:
+  /// cancelled, or with what the coroutine returned after cleaning up.
+  bool cancel() const {
+    const Future self = *this;  // the handler or a callback may destroy the handle we came through
+    if (self.state("cancel").done) return false;
+    if (const std::function<bool()> handler = self.state_->cancel_handler; handler && handler()) {
+      return true;
+    }
+    if (self.state_->done) return false;  // the handler finished it after all
+    self.state_->exception = std::make_exception_ptr(CancelledError());
+    self.state_->cancelled = true;
+    self.finish();
+    return true;
+  }
+  /// True once cancel() has ended it (a coroutine's Future: once the coroutine let the
+  /// CancelledError out).
+  bool cancelled() const { return state("cancelled").cancelled; }
+
+  /// For whoever does the work behind this Future: cancel() asks `handler` first. Returning
+  /// true takes the request over, and the Future ends when the work does (asyncio's
+  /// Task.cancel: a coroutine's Runner throws CancelledError in where the coroutine waits);
+  /// false lets cancel() cancel the Future at once (run_in_executor's job, then skipped if
+  /// no worker has started it). An empty handler removes it.
+  void on_cancel(std::function<bool()> handler) const {
+    state("on_cancel").cancel_handler = std::move(handler);
+  }
+
   /// Runs `callback(*this)` when the Future is done: now, if it already is. A callback that
   /// throws is reported (logged) and the others still run.
   void add_done_callback(DoneCallback callback) const {
@@ -171,16 +225,19 @@ class Future {
     bool done = false;
     bool observed = false;
     bool taken = false;  // a move-only value has gone to its one taker
+    bool cancelled = false;  // done by cancel(): `exception` holds the CancelledError
     std::optional<Value> value;
     std::exception_ptr exception;
     std::vector<DoneCallback> callbacks;
+    std::function<bool()> cancel_handler;  // on_cancel's; dropped when the Future is done
 
     State() = default;
     State(const State&) = delete;
     State& operator=(const State&) = delete;
     ~State() {
-      // Tornado logs a failure nobody looked at when its Future is collected; so do we.
-      if (exception && !observed) {
+      // Tornado logs a failure nobody looked at when its Future is collected; so do we. A
+      // cancellation is no failure: whoever cancelled knows (asyncio logs none either).
+      if (exception && !observed && !cancelled) {
         common::log(common::LogLevel::error,
                     "Future exception was never retrieved: " + common::describe(exception));
       }
@@ -210,6 +267,7 @@ class Future {
     // through (the state lives on in `self`).
     const Future self = *this;
     self.state_->done = true;
+    self.state_->cancel_handler = nullptr;  // what it captured is released with the work
     // Taken out first: a callback may add another, which then runs at once (we are done),
     // and whatever the callbacks capture is released as soon as they have run.
     std::vector<DoneCallback> callbacks = std::move(self.state_->callbacks);
@@ -277,13 +335,16 @@ template <class X>
 using awaited_t = typename awaited<std::remove_cvref_t<X>>::type;
 
 /// When `a` completes, gives `b` the same outcome, unless `b` is done by then (then nothing).
-/// Tornado: concurrent.chain_future. The value is copied: both Futures keep one.
+/// Tornado: concurrent.chain_future. The value is copied: both Futures keep one. A cancelled
+/// `a` cancels `b`; cancelling `b` leaves `a` alone (as Tornado's chain_future does).
 template <class T>
   requires(std::is_void_v<T> || std::is_copy_constructible_v<T>)
 void chain_future(const Future<T>& a, const Future<T>& b) {
   a.add_done_callback([b](const Future<T>& done) {
     if (b.done()) return;
-    if (std::exception_ptr error = done.exception()) {
+    if (done.cancelled()) {
+      b.cancel();
+    } else if (std::exception_ptr error = done.exception()) {
       b.set_exception(error);
     } else if constexpr (std::is_void_v<T>) {
       b.set_result();
@@ -291,6 +352,31 @@ void chain_future(const Future<T>& a, const Future<T>& b) {
       b.set_result(done.result());
     }
   });
+}
+
+/// Tornado's future_set_result_unless_cancelled: resolves `future`, unless it was cancelled
+/// meanwhile; then the value is dropped quietly. For work that cannot be stopped once it has
+/// started (a timer's, a worker's), whose result may come back after its Future was given up:
+/// a plain set_result would throw InvalidStateError there.
+template <class T>
+  requires(!std::is_void_v<T>)
+void future_set_result_unless_cancelled(const Future<T>& future, std::type_identity_t<T> value) {
+  if (!future.cancelled()) future.set_result(std::move(value));
+}
+inline void future_set_result_unless_cancelled(const Future<void>& future) {
+  if (!future.cancelled()) future.set_result();
+}
+
+/// Its twin for a failure (Tornado's future_set_exception_unless_cancelled): the failure of
+/// work whose Future was cancelled is logged instead, since no waiter will ever see it.
+template <class T>
+void future_set_exception_unless_cancelled(const Future<T>& future, std::exception_ptr error) {
+  if (!future.cancelled()) {
+    future.set_exception(std::move(error));
+    return;
+  }
+  common::log(common::LogLevel::error,
+              "Exception after Future was cancelled: " + common::describe(error));
 }
 
 /// A fixed set of worker threads taking jobs from one queue, for run_in_executor.

@@ -1,8 +1,8 @@
 // Chapter 6's demo: the classic IOLoop example, a sum of values that arrive later (Futures
 // that timers resolve: "simulated I/O"), written three ways that print the same trace:
 // callbacks (chapter 5), a state machine written by hand and driven by the Runner, and a
-// C++20 coroutine. Then what coroutines add: moment, a failure caught at the yield, and
-// with_timeout. demo.py is the Tornado @gen.coroutine version.
+// C++20 coroutine. Then what coroutines add: moment, a failure caught at the yield,
+// with_timeout, and cancellation. demo.py is the Tornado @gen.coroutine version.
 #include <chrono>
 #include <iostream>
 #include <memory>
@@ -120,6 +120,33 @@ Coroutine<void> give_up_waiting() {
   }
 }
 
+// ---- scene 7: cancellation (a request the coroutine answers where it waits) ----
+
+Coroutine<void> download() {
+  std::cout << "   download: started, due in 1 s\n";
+  try {
+    co_await sleep(1s);
+    std::cout << "   download: finished\n";
+  } catch (const CancelledError&) {
+    // A request, not a kill: it could also carry on, or return a value instead.
+    std::cout << "   download: cancelled while waiting; removing the partial file\n";
+    throw;
+  }
+}
+
+Coroutine<void> cancel_a_download() {
+  Future<void> job = download();
+  co_await sleep(20ms);
+  std::cout << "   cancel() returned " << (job.cancel() ? "true" : "false") << "\n";
+  try {
+    co_await job;
+  } catch (const CancelledError&) {
+    std::cout << "   the download ended cancelled\n";
+  }
+}
+
+// ---- end of scene 7 ----
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -138,4 +165,14 @@ int main(int argc, char** argv) {
   loop.run_sync(catch_at_the_yield);
   std::cout << "6. with_timeout gives up; the slow Future is not cancelled\n";
   loop.run_sync(give_up_waiting);
+  // ---- scene 7: cancellation ----
+  std::cout << "7. cancel() asks a coroutine to stop; it cleans up where it waits\n";
+  loop.run_sync(cancel_a_download);
+  std::cout << "   run_sync's timeout cancels its coroutine the same way\n";
+  try {
+    loop.run_sync(download, 50ms);
+  } catch (const TimeoutError&) {
+    std::cout << "   then run_sync raised TimeoutError\n";
+  }
+  // ---- end of scene 7 ----
 }

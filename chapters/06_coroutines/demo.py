@@ -1,7 +1,8 @@
 # Chapter 6's demo on Tornado: the delayed sum three ways, then moment, a failure caught at
-# the yield, and with_timeout. Python writes generators' state machines itself, so parts 2
-# and 3 of the C++ demo (a hand-written state machine, a C++20 coroutine) are both this one
-# @gen.coroutine function here.
+# the yield, with_timeout, and cancellation. Python writes generators' state machines itself,
+# so parts 2 and 3 of the C++ demo (a hand-written state machine, a C++20 coroutine) are both
+# this one @gen.coroutine function here.
+import asyncio
 from datetime import timedelta
 
 from tornado import gen
@@ -80,6 +81,34 @@ def give_up_waiting():
         print("   gave up after 20 ms")
 
 
+# ---- scene 7: cancellation (a request the coroutine answers where it waits) ----
+# Native coroutines: Tornado 6 runs them as asyncio Tasks, which can be cancelled (a
+# @gen.coroutine's Future can be cancelled too, but its generator never hears of it).
+
+
+async def download():
+    print("   download: started, due in 1 s")
+    try:
+        await gen.sleep(1.0)
+        print("   download: finished")
+    except asyncio.CancelledError:
+        print("   download: cancelled while waiting; removing the partial file")
+        raise
+
+
+async def cancel_a_download():
+    job = asyncio.ensure_future(download())
+    await gen.sleep(0.020)
+    print(f"   cancel() returned {'true' if job.cancel() else 'false'}")
+    try:
+        await job
+    except asyncio.CancelledError:
+        print("   the download ended cancelled")
+
+
+# ---- end of scene 7 ----
+
+
 print("1. the delayed sum with callbacks (chapter 5's way)")
 loop.run_sync(sum_with_callbacks)
 print("2. the same sum as a hand-written state machine, driven by the Runner")
@@ -92,3 +121,12 @@ print("5. a failed Future is raised at the yield, and caught there")
 loop.run_sync(catch_at_the_yield)
 print("6. with_timeout gives up; the slow Future is not cancelled")
 loop.run_sync(give_up_waiting)
+# ---- scene 7: cancellation ----
+print("7. cancel() asks a coroutine to stop; it cleans up where it waits")
+loop.run_sync(cancel_a_download)
+print("   run_sync's timeout cancels its coroutine the same way")
+try:
+    loop.run_sync(download, timeout=0.050)
+except TimeoutError:
+    print("   then run_sync raised TimeoutError")
+# ---- end of scene 7 ----

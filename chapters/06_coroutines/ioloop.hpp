@@ -208,16 +208,21 @@ class IOLoop {
   void add_future(const Future<T>& future, F callback);
 
   /// Starts the loop, runs `func` inside it, and stops when what it returned is done:
-  /// returns the value, or rethrows the exception. `func` may return a Future<T>, a plain
-  /// value, or nothing; an exception it throws is rethrown here. With a `timeout` that
-  /// expires first, throws TimeoutError saying how long it waited; the loop is then stopped
-  /// and reusable (the work goes on, and will not stop a later run when it finishes).
+  /// returns the value, or rethrows the exception. `func` returns a Future<T> or nothing (a
+  /// plain value does not compile: Tornado 4.3+ refuses it too); an exception it throws is
+  /// rethrown here. With a `timeout` that expires first, the Future is cancelled (Tornado 5+),
+  /// the loop runs on until the work has stopped (a coroutine may clean up), and then throws
+  /// TimeoutError saying how long it waited; unless the work finished anyway, when its
+  /// outcome is returned, as Tornado's is. The loop is then stopped and reusable, and work
+  /// still running will not stop a later run when it finishes.
   template <class F>
   auto run_sync(F func, std::optional<duration> timeout = std::nullopt);
 
   /// Runs `func()` on a worker of `executor` (nullptr: the loop's default executor) and
   /// returns a Future the loop's thread resolves with its value or exception. A shut-down
-  /// executor refuses (std::logic_error). The executor may outlive the loop (one shared
+  /// executor refuses (std::logic_error). Cancelling the Future skips the job if no worker
+  /// has started it; a job already running cannot be stopped, and its late value is dropped
+  /// quietly (a late failure is logged). The executor may outlive the loop (one shared
   /// through set_default_executor does): a result that comes back after the loop is
   /// destroyed is dropped, as add_future drops one. The loop's own default executor is
   /// joined when the loop is destroyed.
@@ -391,6 +396,10 @@ void IOLoop::add_future(const Future<T>& future, F callback) {
 template <class F>
 auto IOLoop::run_sync(F func, std::optional<duration> timeout) {
   using Returned = std::invoke_result_t<F&>;
+  static_assert(is_future_v<Returned> || std::is_void_v<Returned>,
+                "run_sync: func returns a plain value. Return a Future<T> holding it (or a "
+                "Coroutine<T> that co_returns it), or return nothing: Tornado 4.3+ refuses a "
+                "non-None, non-yieldable value too");
   using T = awaited_t<Returned>;
   // Shared with the callbacks below, which may outlive this call (a timed-out future still
   // resolves later); `active` keeps them from stopping any later run.
@@ -408,11 +417,9 @@ auto IOLoop::run_sync(F func, std::optional<duration> timeout) {
     try {
       if constexpr (is_future_v<Returned>) {
         future = run->func();
-      } else if constexpr (std::is_void_v<T>) {
+      } else {
         run->func();
         future.set_result();
-      } else {
-        future.set_result(run->func());
       }
     } catch (...) {
       if (!future.done()) future.set_exception(std::current_exception());
@@ -426,7 +433,9 @@ auto IOLoop::run_sync(F func, std::optional<duration> timeout) {
   if (timeout) {
     timer = call_later(*timeout, [this, run] {
       run->timed_out = true;
-      stop();
+      // Tornado 5+: cancel the work, and stop when it has stopped (the callback above), so a
+      // coroutine cleans up before run_sync returns; at once if there is nothing to cancel.
+      if (!run->future || !run->future->cancel()) stop();
     });
   }
   struct EndOfRun {  // however start() ends, this run's callbacks must not touch a later one
@@ -445,12 +454,11 @@ auto IOLoop::run_sync(F func, std::optional<duration> timeout) {
   // Taken out of the shared Run: a Future that never resolves keeps our stop callback (and so
   // the Run) alive, and a Run holding that Future back would be a cycle, never freed.
   const std::optional<Future<T>> future = std::exchange(run->future, std::nullopt);
+  if (run->timed_out && (!future || !future->done() || future->cancelled())) {
+    throw TimeoutError("run_sync: the operation timed out after " +
+                       std::to_string(std::chrono::duration<double>(*timeout).count()) + " s");
+  }
   if (!future || !future->done()) {
-    if (run->timed_out) {
-      throw TimeoutError("run_sync: the operation timed out after " +
-                         std::to_string(std::chrono::duration<double>(*timeout).count()) +
-                         " s");
-    }
     throw std::runtime_error("run_sync: the loop was stopped before the operation finished");
   }
   if constexpr (std::is_void_v<T>) {
@@ -473,9 +481,17 @@ auto IOLoop::run_in_executor(ThreadPoolExecutor* executor, F func)
     std::exception_ptr error;
   };
   auto job = std::make_shared<F>(std::move(func));
-  pool.submit([handback = handback_, job, future] {
+  // Set on the loop's thread when the Future is cancelled, read by the worker that takes the
+  // job: the one thing both threads touch, so an atomic.
+  auto skip = std::make_shared<std::atomic<bool>>(false);
+  future.on_cancel([skip] {
+    skip->store(true);
+    return false;  // and the Future is cancelled at once
+  });
+  pool.submit([handback = handback_, job, future, skip] {
     // On a worker thread: touch nothing of the loop but add_callback, nothing of the Future
     // but its handle.
+    if (skip->load()) return;  // cancelled before any worker took it: never run
     auto outcome = std::make_shared<Outcome>();
     try {
       if constexpr (std::is_void_v<R>) {
@@ -490,12 +506,13 @@ auto IOLoop::run_in_executor(ThreadPoolExecutor* executor, F func)
     std::lock_guard lock(handback->mutex);
     if (handback->loop == nullptr) return;  // the loop is gone: the result is dropped
     handback->loop->add_callback([future, outcome] {
+      // Cancelled while the job ran: nobody waits for this any more.
       if (outcome->error) {
-        future.set_exception(outcome->error);
+        future_set_exception_unless_cancelled(future, outcome->error);
       } else if constexpr (std::is_void_v<R>) {
-        future.set_result();
+        future_set_result_unless_cancelled(future);
       } else {
-        future.set_result(std::move(*outcome->value));
+        future_set_result_unless_cancelled(future, std::move(*outcome->value));
       }
     });
   });

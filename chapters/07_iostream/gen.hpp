@@ -63,6 +63,8 @@ class AnyFuture {
   /// moment counts as done: it carries no value, only the hop the Runner takes for it.
   bool done() const { return moment_ || (impl_ && impl_->done()); }
   std::exception_ptr exception() const { return impl_ ? impl_->exception() : nullptr; }
+  /// Cancels the Future it holds (moment and nothing cannot be cancelled: false).
+  bool cancel() const { return impl_ && impl_->cancel(); }
   void add_done_callback(std::function<void()> callback) const {
     if (!impl_) throw std::logic_error("AnyFuture::add_done_callback: it holds no Future");
     impl_->add_done_callback(std::move(callback));
@@ -91,6 +93,7 @@ class AnyFuture {
     virtual ~Concept() = default;
     virtual bool done() const = 0;
     virtual std::exception_ptr exception() const = 0;
+    virtual bool cancel() const = 0;
     virtual void add_done_callback(std::function<void()> callback) const = 0;
     virtual const std::type_info& value_type() const = 0;
   };
@@ -99,6 +102,7 @@ class AnyFuture {
     explicit Model(Future<T> f) : future(std::move(f)) {}
     bool done() const override { return future.done(); }
     std::exception_ptr exception() const override { return future.exception(); }
+    bool cancel() const override { return future.cancel(); }
     void add_done_callback(std::function<void()> callback) const override {
       future.add_done_callback([callback = std::move(callback)](const Future<T>&) { callback(); });
     }
@@ -131,8 +135,26 @@ using Stored = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
 template <class T>
 using CoroutineGenerator = Generator<AnyFuture, AnyFuture, Stored<T>>;
 
+namespace detail {
+
+// How a coroutine's Future ends when an exception left the body: cancelled if it was a
+// CancelledError (asyncio: a Task whose coroutine lets it out is cancelled), else failed.
+template <class T>
+void fail_or_cancel(const Future<T>& result, std::exception_ptr error) {
+  if (!is_cancellation(error)) {
+    result.set_exception(std::move(error));
+    return;
+  }
+  result.on_cancel(nullptr);  // the Runner's handler would only hand the request back
+  result.cancel();
+}
+
+}  // namespace detail
+
 /// Tornado's gen.Runner. Owned by the loop while its coroutine waits (IOLoop::keep_coroutine);
 /// the callbacks it registers hold it weakly, so a destroyed Runner is never resumed.
+/// Cancelling its Future is a request it passes on (asyncio's Task.cancel): the coroutine
+/// receives CancelledError where it waits, and may catch it, clean up, and even return.
 template <class T>
 class Runner final : public std::enable_shared_from_this<Runner<T>> {
  public:
@@ -153,6 +175,12 @@ class Runner final : public std::enable_shared_from_this<Runner<T>> {
   /// The generator has taken its first step and yielded `first`: wait on it, or go on at once
   /// if it is already done (Tornado: Runner.__init__).
   void start(AnyFuture first) {
+    // From now on cancel() on the coroutine's Future (any copy of it) comes to us. Held
+    // weakly: a Runner destroyed with its loop lets the Future be cancelled at once.
+    result_.on_cancel([weak = this->weak_from_this()] {
+      const auto runner = weak.lock();
+      return runner != nullptr && runner->cancel();
+    });
     if (handle_yield(std::move(first))) run();
   }
 
@@ -177,8 +205,11 @@ class Runner final : public std::enable_shared_from_this<Runner<T>> {
       const AnyFuture finished = std::exchange(future_, AnyFuture());
       std::optional<typename Gen::Result> step;
       try {
-        // A failed Future is thrown in at the yield, where a try/catch may take it.
-        if (std::exception_ptr error = finished.exception()) {
+        // A failed Future is thrown in at the yield, where a try/catch may take it; so is
+        // a cancellation the Future we waited on could not carry (see cancel()).
+        std::exception_ptr error = finished.exception();
+        if (std::exchange(must_cancel_, false)) error = std::make_exception_ptr(CancelledError());
+        if (error) {
           step = generator_->throw_(error);
         } else {
           step = generator_->send(finished);
@@ -196,6 +227,19 @@ class Runner final : public std::enable_shared_from_this<Runner<T>> {
   }
 
  private:
+  // asyncio's Task.cancel, called through the coroutine's Future. The request goes on to the
+  // Future the coroutine waits on: cancelled, it wakes us as any outcome would, and run()
+  // throws its CancelledError in at the co_await. Where that cannot be done (it waits on
+  // moment or on a Future already done, or it is running: it cancelled itself), we remember
+  // the request, and the next step throws CancelledError in instead of what it waited for.
+  // Either way the coroutine decides how it ends.
+  bool cancel() {
+    if (finished_) return false;
+    if (!running_ && !future_.done() && future_.cancel()) return true;
+    must_cancel_ = true;
+    return true;
+  }
+
   // Tornado: Runner.handle_yield. True if the caller should go on at once.
   bool handle_yield(AnyFuture yielded) {
     future_ = std::move(yielded);
@@ -204,6 +248,8 @@ class Runner final : public std::enable_shared_from_this<Runner<T>> {
       future_ = failed(std::logic_error("a coroutine yielded an empty AnyFuture: yield a Future or moment"));
       return true;
     }
+    // Cancelled while it ran: the request goes on to what it waits on now, as in cancel().
+    if (must_cancel_ && !future_.done() && future_.cancel()) must_cancel_ = false;
     if (future_.done() && !future_.is_moment()) {
       // Go on at once, unless it has done so too often in a row: then one hop (see
       // max_steps_without_a_turn), and run() sends the finished Future in after it.
@@ -237,7 +283,7 @@ class Runner final : public std::enable_shared_from_this<Runner<T>> {
   void finish_with(std::exception_ptr error) {
     finished_ = true;
     if (resolved_from_outside()) return;
-    result_.set_exception(std::move(error));
+    detail::fail_or_cancel(result_, std::move(error));
   }
   void finish_with(std::optional<Stored<T>> value) {
     finished_ = true;
@@ -274,6 +320,7 @@ class Runner final : public std::enable_shared_from_this<Runner<T>> {
   int steps_without_a_turn_ = 0;  // finished Futures taken in a row, without a hop
   bool running_ = false;
   bool finished_ = false;
+  bool must_cancel_ = false;  // a cancel() not yet passed on: thrown in at the next step
 };
 
 /// Tornado's @gen.coroutine, for a hand-written generator: runs its first step now (code
@@ -290,7 +337,7 @@ auto coroutine(std::unique_ptr<G> generator) {
   try {
     first = generator->next();
   } catch (...) {
-    result.set_exception(std::current_exception());
+    detail::fail_or_cancel(result, std::current_exception());
     return result;
   }
   if (first->returned()) {
@@ -309,12 +356,13 @@ auto coroutine(std::unique_ptr<G> generator) {
 // ---------------------------------------------------------------------------- helpers
 
 /// Tornado's gen.sleep: a Future the current loop resolves after `delay`. sleep(0) is not
-/// moment: the timer fires on the next turn and the waiter resumes on the turn after.
+/// moment: the timer fires on the next turn and the waiter resumes on the turn after. A
+/// sleeping coroutine that is cancelled cancels its sleep; the timer then finds it done.
 inline Future<void> sleep(IOLoop::duration delay) {
   IOLoop* loop = IOLoop::current();
   if (loop == nullptr) throw std::logic_error("sleep: there is no current IOLoop");
   Future<void> future;
-  loop->call_later(delay, [future] { future.set_result(); });
+  loop->call_later(delay, [future] { future_set_result_unless_cancelled(future); });
   return future;
 }
 
@@ -415,9 +463,11 @@ Future<std::map<K, T>> multi(const std::map<K, Future<T>>& children) {
 }
 
 /// Tornado's gen.with_timeout: a Future with `future`'s outcome, or GenTimeoutError("Timeout")
-/// if `deadline` comes first. `future` itself is never cancelled (Tornado has no cancelling);
-/// if it fails after the deadline, that failure is logged rather than lost. When `future`
-/// wins, the timer is removed at once.
+/// if `deadline` comes first. `future` itself is never cancelled, even though Futures can be
+/// (Tornado 6 does not either): it may be shared with other waiters, or be work that must
+/// finish, and a caller who wants it stopped cancels it. If it fails after the deadline, that
+/// failure is logged rather than lost (a cancellation is not). When `future` wins, the timer
+/// is removed at once. Cancelling the returned Future leaves `future` alone too.
 template <class T>
 Future<T> with_timeout(IOLoop::time_point deadline, const Future<T>& future) {
   IOLoop* loop = IOLoop::current();
@@ -429,6 +479,7 @@ Future<T> with_timeout(IOLoop::time_point deadline, const Future<T>& future) {
     if (result.done()) return;
     result.set_exception(std::make_exception_ptr(GenTimeoutError("Timeout")));
     future.add_done_callback([](const Future<T>& late) {
+      if (late.cancelled()) return;
       if (std::exception_ptr error = late.exception()) {
         try {
           std::rethrow_exception(error);
@@ -636,7 +687,7 @@ template <class T>
 void PromiseOf<T>::deliver() noexcept {
   auto& self = static_cast<Promise<T>&>(*this);
   if (self.escaped) {
-    result.set_exception(self.escaped);
+    fail_or_cancel(result, self.escaped);
   } else if constexpr (std::is_void_v<T>) {
     result.set_result();
   } else {
@@ -663,6 +714,8 @@ class Coroutine : public Future<T> {
   template <class... Args>
   void set_result(Args&&...) const = delete;
   void set_exception(std::exception_ptr) const = delete;
+  // Its Runner answers cancel(); nobody else may take that over.
+  void on_cancel(std::function<bool()>) const = delete;
 };
 
 namespace detail {

@@ -20,6 +20,7 @@ struct Chapter05 {
   using Future = ch05::Future<T>;
   using InvalidStateError = ch05::InvalidStateError;
   using TimeoutError = ch05::TimeoutError;
+  using CancelledError = ch05::CancelledError;
   using ThreadPoolExecutor = ch05::ThreadPoolExecutor;
   static std::unique_ptr<Poller> make_poller(const char* name) { return ch05::make_poller(name); }
 };

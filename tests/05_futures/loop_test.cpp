@@ -1,5 +1,6 @@
 // Every loop spec chapter 5 has: chapters 2 to 4's, and the Future specs.
 #include "callbacks_spec.hpp"
+#include "cancellation_spec.hpp"
 #include "environments.hpp"
 #include "futures_spec.hpp"
 #include "handlers_spec.hpp"
@@ -28,4 +29,7 @@ INSTANTIATE_TYPED_TEST_SUITE_P(ch05, Futures, ch05_tests::OneLoop, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch05, LoopFutures, ch05_tests::Loops, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch05, RunSyncTimeouts, ch05_tests::OneLoop, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch05, FuturesAcrossThreads, ch05_tests::Loops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch05, Cancellation, ch05_tests::OneLoop, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch05, CancellationOnTheLoop, ch05_tests::OneLoop, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch05, CancellationAcrossThreads, ch05_tests::Loops, EnvName);
 }  // namespace spec

@@ -22,6 +22,7 @@ struct Chapter06 {
   using Future = ch06::Future<T>;
   using InvalidStateError = ch06::InvalidStateError;
   using TimeoutError = ch06::TimeoutError;
+  using CancelledError = ch06::CancelledError;
   using ThreadPoolExecutor = ch06::ThreadPoolExecutor;
   template <class T>
   using Coroutine = ch06::Coroutine<T>;

@@ -1,5 +1,6 @@
 // Every loop spec chapter 6 has: chapters 2 to 5's, and the coroutine specs.
 #include "callbacks_spec.hpp"
+#include "cancellation_spec.hpp"
 #include "coroutines_spec.hpp"
 #include "environments.hpp"
 #include "futures_spec.hpp"
@@ -31,4 +32,10 @@ INSTANTIATE_TYPED_TEST_SUITE_P(ch06, RunSyncTimeouts, ch06_tests::OneLoop, EnvNa
 INSTANTIATE_TYPED_TEST_SUITE_P(ch06, FuturesAcrossThreads, ch06_tests::Loops, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch06, Coroutines, ch06_tests::CoroutineStyles, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch06, CoroutineHelpers, ch06_tests::OneLoop, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch06, Cancellation, ch06_tests::OneLoop, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch06, CancellationOnTheLoop, ch06_tests::OneLoop, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch06, CancellationAcrossThreads, ch06_tests::Loops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch06, CoroutineCancellation,
+                               spec::CancellationStylesOf<ch06_tests::Environments::EpollVirtual>, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch06, CancellationHelpers, ch06_tests::OneLoop, EnvName);
 }  // namespace spec

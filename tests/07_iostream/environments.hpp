@@ -25,6 +25,7 @@ struct Chapter07 {
   using Future = ch07::Future<T>;
   using InvalidStateError = ch07::InvalidStateError;
   using TimeoutError = ch07::TimeoutError;
+  using CancelledError = ch07::CancelledError;
   using ThreadPoolExecutor = ch07::ThreadPoolExecutor;
   template <class T>
   using Coroutine = ch07::Coroutine<T>;

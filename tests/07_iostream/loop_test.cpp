@@ -1,5 +1,6 @@
 // Every loop spec chapter 7 has: chapters 2 to 6's, and the IOStream specs.
 #include "callbacks_spec.hpp"
+#include "cancellation_spec.hpp"
 #include "coroutines_spec.hpp"
 #include "environments.hpp"
 #include "futures_spec.hpp"
@@ -40,4 +41,10 @@ INSTANTIATE_TYPED_TEST_SUITE_P(ch07, ServerFairness, ch07_tests::Loops, EnvName)
 INSTANTIATE_TYPED_TEST_SUITE_P(ch07, ServerShutdown, ch07_tests::Loops, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch07, HTTPServer, ch07_tests::Loops, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch07, Fetch, ch07_tests::Loops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch07, Cancellation, ch07_tests::OneLoop, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch07, CancellationOnTheLoop, ch07_tests::OneLoop, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch07, CancellationAcrossThreads, ch07_tests::Loops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch07, CoroutineCancellation,
+                               spec::CancellationStylesOf<ch07_tests::Environments::EpollVirtual>, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch07, CancellationHelpers, ch07_tests::OneLoop, EnvName);
 }  // namespace spec
