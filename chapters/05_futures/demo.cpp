@@ -18,9 +18,10 @@ int main(int argc, char** argv) {
   IOLoop loop(argc > 1 ? argv[1] : "default");
 
   // A Future that a timer resolves later: how the docs simulate a slow I/O operation.
+  // (Unless it was cancelled meanwhile, as run_sync's timeout does: then the value is dropped.)
   auto delayed = [&loop](auto value, IOLoop::duration delay) {
     Future<decltype(value)> future;
-    loop.call_later(delay, [future, value] { future.set_result(value); });
+    loop.call_later(delay, [future, value] { future_set_result_unless_cancelled(future, value); });
     return future;
   };
 
@@ -75,11 +76,14 @@ int main(int argc, char** argv) {
   }
 
   std::cout << "5. run_sync with a timeout that expires first\n";
+  const Future<std::string> late = delayed(std::string("late"), 1s);
   try {
-    loop.run_sync([&] { return delayed(std::string("late"), 1s); }, 50ms);
+    loop.run_sync([&] { return late; }, 50ms);
   } catch (const TimeoutError&) {
     std::cout << "   run_sync gave up after 50 ms\n";
   }
+  std::cout << "   and cancelled the Future it waited for: cancelled() is "
+            << (late.cancelled() ? "true" : "false") << "\n";
   const std::string again = loop.run_sync([&] { return delayed(std::string("again"), 5ms); });
   std::cout << "   and the loop runs " << again << "\n";
 }

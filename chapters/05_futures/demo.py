@@ -2,7 +2,7 @@
 # run_in_executor, and run_sync with an exception and with a timeout.
 import time
 
-from tornado.concurrent import Future
+from tornado.concurrent import Future, future_set_result_unless_cancelled
 from tornado.ioloop import IOLoop
 
 loop = IOLoop()
@@ -10,8 +10,9 @@ loop = IOLoop()
 
 def delayed(value, seconds):
     # A Future that a timer resolves later: how the docs simulate a slow I/O operation.
+    # (Unless it was cancelled meanwhile, as run_sync's timeout does: then the value is dropped.)
     future = Future()
-    loop.call_later(seconds, lambda: future.set_result(value))
+    loop.call_later(seconds, lambda: future_set_result_unless_cancelled(future, value))
     return future
 
 
@@ -78,9 +79,11 @@ except ValueError as e:
     print(f"   run_sync raised: {e}")
 
 print("5. run_sync with a timeout that expires first")
+late = delayed("late", 1.0)
 try:
-    loop.run_sync(lambda: delayed("late", 1.0), timeout=0.050)
+    loop.run_sync(lambda: late, timeout=0.050)
 except TimeoutError:
     print("   run_sync gave up after 50 ms")
+print(f"   and cancelled the Future it waited for: cancelled() is {str(late.cancelled()).lower()}")
 again = loop.run_sync(lambda: delayed("again", 0.005))
 print(f"   and the loop runs {again}")
