@@ -1,7 +1,7 @@
 // Chapter 5: Futures.
 // Adds over chapter 4: Future<T> (set_result, set_exception, add_done_callback, result,
-//   exception, done), chain_future; IOLoop::add_future, run_sync, run_in_executor with a
-//   ThreadPoolExecutor of our own.
+//   exception, done, cancel, cancelled), chain_future; IOLoop::add_future, run_sync (whose
+//   timeout cancels), run_in_executor with a ThreadPoolExecutor of our own.
 // Not yet: coroutines that wait on Futures (chapter 6).
 // Tornado: concurrent.py, Future and chain_future; ioloop.py, IOLoop.add_future, run_sync,
 //   and run_in_executor (which Tornado added in 5.0).
