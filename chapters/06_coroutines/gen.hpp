@@ -394,14 +394,16 @@ struct Gathering {
         common::log(common::LogLevel::error, "Multiple exceptions in yield list");
       }
     }
+    // Its waiter may have been cancelled meanwhile (the children were not): then the outcome
+    // is dropped, and a failure logged, since nobody will see it.
     if (first) {
-      result.set_exception(first);
+      future_set_exception_unless_cancelled(result, first);
       return;
     }
     std::vector<T> out;
     out.reserve(values.size());
     for (std::optional<T>& value : values) out.push_back(std::move(*value));
-    result.set_result(std::move(out));
+    future_set_result_unless_cancelled(result, std::move(out));
   }
 };
 
@@ -452,12 +454,12 @@ Future<std::map<K, T>> multi(const std::map<K, Future<T>>& children) {
   Future<std::map<K, T>> result;
   multi(futures).add_done_callback([result, keys](const Future<std::vector<T>>& all) {
     if (std::exception_ptr error = all.exception()) {
-      result.set_exception(error);
+      future_set_exception_unless_cancelled(result, error);
       return;
     }
     std::map<K, T> out;
     for (std::size_t i = 0; i < keys.size(); ++i) out.emplace(keys[i], std::move(all.result()[i]));
-    result.set_result(std::move(out));
+    future_set_result_unless_cancelled(result, std::move(out));
   });
   return result;
 }

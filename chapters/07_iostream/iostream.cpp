@@ -216,11 +216,15 @@ bool IOStream::try_complete_read() {
   if (answer.kind == Answer::Kind::Unsatisfiable) {
     // Unlike Tornado, which closes the stream here, only the read fails: the bytes stay
     // buffered and the stream open, so a server can still answer "431 headers too large".
-    future.set_exception(std::make_exception_ptr(UnsatisfiableReadError(
-        "read_until: delimiter not found within max_bytes (" + std::to_string(max) + ")")));
+    if (!future.cancelled()) {  // its reader gave up on it: nobody to tell
+      future.set_exception(std::make_exception_ptr(UnsatisfiableReadError(
+          "read_until: delimiter not found within max_bytes (" + std::to_string(max) + ")")));
+    }
     return true;
   }
-  future.set_result(take(answer.end));  // may run a callback that starts the next read
+  // May run a callback that starts the next read. A read whose coroutine was cancelled still
+  // consumes its bytes, as Tornado's does: they were meant for it.
+  future_set_result_unless_cancelled(future, take(answer.end));
   return true;
 }
 
@@ -319,7 +323,7 @@ void IOStream::handle_write() {
     for (PendingWrite& pending : writes_) pending.end -= write_offset_;
     write_offset_ = 0;
   }
-  for (const Future<void>& future : flushed) future.set_result();
+  for (const Future<void>& future : flushed) future_set_result_unless_cancelled(future);
 }
 
 // ---------------------------------------------------------------------------- the loop's side
@@ -380,10 +384,12 @@ void IOStream::finish_connect() {
   if (error != 0) {
     const auto reason = errno_error(error, connect_where_);
     close(reason);
-    connected.set_exception(std::make_exception_ptr(StreamClosedError(reason)));
+    if (!connected.cancelled()) {
+      connected.set_exception(std::make_exception_ptr(StreamClosedError(reason)));
+    }
     return;
   }
-  connected.set_result(shared_from_this());
+  future_set_result_unless_cancelled(connected, shared_from_this());
   if (!closed_) {
     handle_write();  // what was written while connecting
     if (!closed_) update_interest();
@@ -415,7 +421,7 @@ void IOStream::finish_read_on_close() {
     // Reading until close is done when the stream closes, whatever the reason.
     Future<std::string> future = std::move(read_->future);
     read_.reset();
-    future.set_result(take(buffered()));
+    future_set_result_unless_cancelled(future, take(buffered()));
     return;
   }
   try_complete_read();  // what is buffered may still answer it; if not, it fails below
@@ -426,6 +432,7 @@ void IOStream::finish_read_on_close() {
 // waited) it must not be logged as "never retrieved". Tornado's _signal_closed does the same.
 void IOStream::fail_pending(std::exception_ptr error) {
   const auto fail = [&error](const auto& future) {
+    if (future.cancelled()) return;  // its waiter gave up on it: nobody to tell
     future.set_exception(error);
     future.exception();
   };

@@ -47,4 +47,5 @@ INSTANTIATE_TYPED_TEST_SUITE_P(ch07, CancellationAcrossThreads, ch07_tests::Loop
 INSTANTIATE_TYPED_TEST_SUITE_P(ch07, CoroutineCancellation,
                                spec::CancellationStylesOf<ch07_tests::Environments::EpollVirtual>, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch07, CancellationHelpers, ch07_tests::OneLoop, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch07, StreamCancellation, ch07_tests::OneLoop, EnvName);
 }  // namespace spec

@@ -8,8 +8,10 @@
 //   CoroutineCancellation      a cancelled coroutine receives CancelledError where it waits,
 //                              proven for hand-written generators and C++20 coroutines alike
 //                              (chapters 6 on);
-//   CancellationHelpers        sleep, with_timeout, run_sync and coroutines that cancel
-//                              themselves (chapters 6 on).
+//   CancellationHelpers        sleep, with_timeout, multi and coroutines that cancel
+//                              themselves (chapters 6 on);
+//   StreamCancellation         a coroutine cancelled while it reads or writes an IOStream
+//                              (chapters 7 on).
 // The environment also names Env::CancelledError.
 #pragma once
 
@@ -22,11 +24,20 @@
 #include <type_traits>
 #include <vector>
 
+#include "common/fd.hpp"
 #include "common/log.hpp"
-#include "coroutines_spec.hpp"  // Styled, FrameSentinel, Log
 #include "loop_harness.hpp"
 
 namespace spec {
+
+using ::testing::AllOf;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+// Chapter 5 has no coroutines and chapter 6 no streams: their binaries leave these suites out.
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(CoroutineCancellation);
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(CancellationHelpers);
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(StreamCancellation);
 
 // ================================================================= the Future
 
@@ -332,6 +343,16 @@ REGISTER_TYPED_TEST_SUITE_P(CancellationAcrossThreads,
 
 // ================================================================= coroutines, both styles
 
+using Lines = std::vector<std::string>;
+
+/// Sets a flag when destroyed: put in a coroutine frame, it shows when the frame goes.
+struct DestroyedFlag {
+  bool* destroyed;
+  explicit DestroyedFlag(bool* flag) : destroyed(flag) {}
+  DestroyedFlag(const DestroyedFlag&) = delete;
+  ~DestroyedFlag() { *destroyed = true; }
+};
+
 // The scenarios, as C++20 coroutines.
 template <class Env>
 struct CancelCpp20 {
@@ -343,8 +364,8 @@ struct CancelCpp20 {
   using CancelledError = typename Env::CancelledError;
 
   // try { return wait(f) } catch CancelledError { log "cleaning up"; raise }
-  static Coroutine<int> clean_up_and_rethrow(Future<int> f, Log& log, bool* frame_destroyed) {
-    FrameSentinel sentinel(frame_destroyed);
+  static Coroutine<int> clean_up_and_rethrow(Future<int> f, Lines& log, bool* frame_destroyed) {
+    DestroyedFlag sentinel(frame_destroyed);
     try {
       const int v = co_await f;
       co_return v;
@@ -354,7 +375,7 @@ struct CancelCpp20 {
     }
   }
   // try { wait(f) } catch CancelledError { } wait(moment); log "cleaned up"; return -1
-  static Coroutine<int> clean_up_and_return(Future<int> f, Log& log) {
+  static Coroutine<int> clean_up_and_return(Future<int> f, Lines& log) {
     bool cancelled = false;
     try {
       const int v = co_await f;
@@ -381,7 +402,7 @@ struct CancelHandWritten {
   // Stands for: try { return (yield f) } except CancelledError: log "cleaning up"; raise
   class CleanUpAndRethrow : public Gen<int> {
    public:
-    CleanUpAndRethrow(Future<int> f, Log& log, bool* destroyed)
+    CleanUpAndRethrow(Future<int> f, Lines& log, bool* destroyed)
         : f_(std::move(f)), log_(log), sentinel_(destroyed) {}
 
    protected:
@@ -400,11 +421,11 @@ struct CancelHandWritten {
 
    private:
     Future<int> f_;
-    Log& log_;
-    FrameSentinel sentinel_;
+    Lines& log_;
+    DestroyedFlag sentinel_;
     bool started_ = false;
   };
-  static Future<int> clean_up_and_rethrow(Future<int> f, Log& log, bool* frame_destroyed) {
+  static Future<int> clean_up_and_rethrow(Future<int> f, Lines& log, bool* frame_destroyed) {
     return coroutine(std::make_unique<CleanUpAndRethrow>(std::move(f), log, frame_destroyed));
   }
 
@@ -412,7 +433,7 @@ struct CancelHandWritten {
   //             yield moment; log "cleaned up"; return -1
   class CleanUpAndReturn : public Gen<int> {
    public:
-    CleanUpAndReturn(Future<int> f, Log& log) : f_(std::move(f)), log_(log) {}
+    CleanUpAndReturn(Future<int> f, Lines& log) : f_(std::move(f)), log_(log) {}
 
    protected:
     typename Gen<int>::Result resume(typename Gen<int>::Input in) override {
@@ -437,17 +458,24 @@ struct CancelHandWritten {
    private:
     enum class State { Start, Waiting, CleaningUp };
     Future<int> f_;
-    Log& log_;
+    Lines& log_;
     State state_ = State::Start;
   };
-  static Future<int> clean_up_and_return(Future<int> f, Log& log) {
+  static Future<int> clean_up_and_return(Future<int> f, Lines& log) {
     return coroutine(std::make_unique<CleanUpAndReturn>(std::move(f), log));
   }
 };
 
-/// The CoroutineCancellation suite's parameters for one chapter environment.
+/// A chapter's environment with one of the two styles: the CoroutineCancellation suite's
+/// parameter (coroutines_spec.hpp's Styled, for these scenarios).
+template <class Env, template <class> class StyleOf>
+struct CancelStyled : Env {
+  using Style = StyleOf<Env>;
+  static constexpr const char* name = StyleOf<Env>::name;
+};
 template <class Env>
-using CancellationStylesOf = ::testing::Types<Styled<Env, CancelHandWritten>, Styled<Env, CancelCpp20>>;
+using CancellationStylesOf =
+    ::testing::Types<CancelStyled<Env, CancelHandWritten>, CancelStyled<Env, CancelCpp20>>;
 
 template <class Styled>
 class CoroutineCancellation : public VirtualLoopTest<Styled> {
@@ -468,7 +496,7 @@ TYPED_TEST_SUITE_P(CoroutineCancellation);
 TYPED_TEST_P(CoroutineCancellation, ACancelledCoroutineGetsCancelledErrorWhereItWaitsAndEndsCancelled) {
   using Style = typename TestFixture::Style;
   typename TestFixture::template Future<int> awaited;
-  Log log;
+  Lines log;
   bool frame_destroyed = false;
   auto result = Style::clean_up_and_rethrow(awaited, log, &frame_destroyed);
 
@@ -487,7 +515,7 @@ TYPED_TEST_P(CoroutineCancellation, ACoroutineThatCatchesTheCancelMayWaitAndRetu
   // asyncio: a Task that swallows CancelledError and returns completes with that value.
   using Style = typename TestFixture::Style;
   typename TestFixture::template Future<int> awaited;
-  Log log;
+  Lines log;
   auto result = Style::clean_up_and_return(awaited, log);
 
   EXPECT_TRUE(result.cancel());
@@ -502,7 +530,7 @@ TYPED_TEST_P(CoroutineCancellation, CancellingAFinishedCoroutineReturnsFalse) {
   using Style = typename TestFixture::Style;
   typename TestFixture::template Future<int> done;
   done.set_result(5);
-  Log log;
+  Lines log;
   bool frame_destroyed = false;
   auto result = Style::clean_up_and_rethrow(done, log, &frame_destroyed);
 
@@ -514,7 +542,7 @@ TYPED_TEST_P(CoroutineCancellation, CancellingAFinishedCoroutineReturnsFalse) {
 TYPED_TEST_P(CoroutineCancellation, ACancelPassesDownThroughACoroutineItWaitsOn) {
   using Style = typename TestFixture::Style;
   typename TestFixture::template Future<int> deepest;
-  Log log;
+  Lines log;
   bool inner_destroyed = false;
   bool outer_destroyed = false;
   auto inner = Style::clean_up_and_rethrow(deepest, log, &inner_destroyed);
@@ -535,7 +563,7 @@ TYPED_TEST_P(CoroutineCancellation, AFrameDestroyedWithItsLoopRunsItsDestructors
   // runs, so its catch (CancelledError) never sees anything.
   using Style = typename TestFixture::Style;
   typename TestFixture::template Future<int> never;
-  Log log;
+  Lines log;
   bool frame_destroyed = false;
   typename TestFixture::template Future<int> result;
   {
@@ -555,7 +583,7 @@ TYPED_TEST_P(CoroutineCancellation, RunSyncTimeoutCancelsTheCoroutineAndWaitsFor
   // Tornado 6.2: ioloop_test.py, TestIOLoopRunSync.test_timeout, and what 5.0 added to it:
   // "If a timeout occurs, the func coroutine will be cancelled".
   using Style = typename TestFixture::Style;
-  Log log;
+  Lines log;
   bool frame_destroyed = false;
   typename TestFixture::template Future<int> slow = this->later(1, 1s);
   typename TestFixture::template Future<int> result;
@@ -582,7 +610,7 @@ TYPED_TEST_P(CoroutineCancellation, RunSyncReturnsWhatACoroutineReturnedAfterCat
   // Tornado 6 on asyncio: run_sync raises TimeoutError only if the work ended cancelled.
   using Style = typename TestFixture::Style;
   typename TestFixture::template Future<int> never;
-  Log log;
+  Lines log;
 
   const int value = this->loop.run_sync([&] { return Style::clean_up_and_return(never, log); }, 10ms);
 
@@ -677,9 +705,65 @@ TYPED_TEST_P(CancellationHelpers, AwaitingACancelledFutureRaisesCancelledErrorTh
   EXPECT_THROW(result.result(), CancelledError);
 }
 
+TYPED_TEST_P(CancellationHelpers, ACoroutineCancelledWhileWaitingOnAListReportsNothingLater) {
+  common::CapturedLog log;
+  std::vector<typename TestFixture::template Future<int>> children(2);
+  this->loop.call_later(1s, [children] {
+    children[0].set_result(1);
+    children[1].set_exception(std::make_exception_ptr(std::runtime_error("child failed")));
+  });
+  auto body = [&]() -> typename TestFixture::template Coroutine<void> { co_await children; };
+  auto result = body();
+
+  result.cancel();
+  this->loop.run_sync([] { return TypeParam::sleep(2s); });  // the children finish after it
+
+  EXPECT_TRUE(result.cancelled());
+  EXPECT_FALSE(children[0].cancelled());  // as Tornado's multi, not asyncio's gather
+  EXPECT_TRUE(this->loop.reported.empty());
+  // The failure nobody will see is said once, not raised as InvalidStateError.
+  EXPECT_THAT(log.messages(common::LogLevel::error),
+              ElementsAre(AllOf(HasSubstr("after Future was cancelled"), HasSubstr("child failed"))));
+}
+
 REGISTER_TYPED_TEST_SUITE_P(CancellationHelpers, ACancelledSleepReportsNothingWhenItsTimerFires,
+                            ACoroutineCancelledWhileWaitingOnAListReportsNothingLater,
                             WithTimeoutNeverCancelsTheFutureItGaveUpOn,
                             ACoroutineThatCancelsItselfGetsCancelledErrorAtItsNextWait,
                             AwaitingACancelledFutureRaisesCancelledErrorThere);
+
+// ================================================================= streams (chapter 7)
+
+template <class Env>
+class StreamCancellation : public VirtualLoopTest<Env> {
+ protected:
+  template <class T>
+  using Coroutine = typename Env::template Coroutine<T>;
+  using Stream = typename Env::IOStream;
+  common::SocketPair pair = common::make_socketpair();
+  std::shared_ptr<Stream> stream = std::make_shared<Stream>(this->loop, std::move(pair.first));
+  common::Fd& peer = pair.second;
+};
+TYPED_TEST_SUITE_P(StreamCancellation);
+
+TYPED_TEST_P(StreamCancellation, AReadWhoseCoroutineWasCancelledDropsItsAnswerQuietly) {
+  common::CapturedLog log;
+  auto reader = [&]() -> typename TestFixture::template Coroutine<std::string> {
+    std::string got = co_await this->stream->read_until("\r\n");
+    co_return got;
+  };
+  auto line = reader();
+
+  EXPECT_TRUE(line.cancel());
+  common::write_all(this->peer.get(), "too late\r\n");
+  this->loop.run_sync([] { return TypeParam::sleep(10ms); });  // the stream answers the read
+  this->stream->close();
+
+  EXPECT_TRUE(line.cancelled());
+  EXPECT_TRUE(this->loop.reported.empty());  // no InvalidStateError from the stream
+  EXPECT_TRUE(log.messages(common::LogLevel::warning).empty());
+}
+
+REGISTER_TYPED_TEST_SUITE_P(StreamCancellation, AReadWhoseCoroutineWasCancelledDropsItsAnswerQuietly);
 
 }  // namespace spec
