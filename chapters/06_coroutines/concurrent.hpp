@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "common/log.hpp"
+#include "stack_context.hpp"
 
 namespace ch06 {
 
@@ -207,13 +208,14 @@ class Future {
   }
 
   /// Runs `callback(*this)` when the Future is done: now, if it already is. A callback that
-  /// throws is reported (logged) and the others still run.
+  /// throws is reported (logged) and the others still run. A callback that waits carries the
+  /// stack contexts open now (stack_context.hpp), whoever resolves the Future later.
   void add_done_callback(DoneCallback callback) const {
     if (!callback) throw std::invalid_argument("add_done_callback: the callback is empty");
     if (state("add_done_callback").done) {
       run_callback(Future(*this), callback);  // a copy: the callback may destroy *this
     } else {
-      state_->callbacks.push_back(std::move(callback));
+      state_->callbacks.push_back(stack_context::wrap_if_open(std::move(callback)));
     }
   }
 
@@ -273,6 +275,8 @@ class Future {
     std::vector<DoneCallback> callbacks = std::move(self.state_->callbacks);
     self.state_->callbacks.clear();
     auto run_all = [self, callbacks = std::move(callbacks)] {
+      // Not under the resolver's contexts: each callback re-enters the ones it captured.
+      const stack_context::NullContext no_context;
       for (const DoneCallback& callback : callbacks) run_callback(self, callback);
     };
     detail::CallbackNesting& nesting = detail::callback_nesting;
@@ -305,6 +309,10 @@ class Future {
   }
 
   static std::string type_name(const DoneCallback& callback) {
+    // One that carries stack contexts is named for what it wraps.
+    if (const auto* wrapped = callback.template target<stack_context::Wrapped<const Future&>>()) {
+      return type_name(wrapped->inner());
+    }
     int status = 0;
     std::unique_ptr<char, void (*)(void*)> readable(
         abi::__cxa_demangle(callback.target_type().name(), nullptr, nullptr, &status), std::free);

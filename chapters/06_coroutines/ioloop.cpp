@@ -11,6 +11,7 @@
 #include <memory>
 #include <stdexcept>
 #include <system_error>
+#include <type_traits>
 
 #include "common/log.hpp"
 
@@ -42,8 +43,14 @@ bool is_broken_pipe(std::exception_ptr error) {
 
 // The readable name of a callable's type, e.g. "main::{lambda()#1}": the closest C++ comes
 // to the repr Tornado prints for a failing callback.
+// A callback that carries a stack context is named for what it wraps.
 template <class Function>
 std::string name_of(const Function& function) {
+  if constexpr (std::is_same_v<Function, IOLoop::Callback>) {
+    if (const auto* wrapped = function.template target<stack_context::Wrapped<>>()) {
+      return name_of(wrapped->inner());
+    }
+  }
   const char* mangled = function.target_type().name();
   int status = 0;
   std::unique_ptr<char, void (*)(void*)> readable(
@@ -107,6 +114,8 @@ IOLoop::IOLoop(std::unique_ptr<Poller> poller, std::shared_ptr<Clock> clock, Mak
   if (!clock_) throw std::invalid_argument("IOLoop: the clock is null");
   // The waker is registered like any other fd; its handler only empties it. Being woken
   // is the whole point: the callbacks themselves are taken at step (1).
+  // Under no stack context: the waker serves every caller, not the one making the loop.
+  const stack_context::NullContext no_context;
   add_handler(waker_, [](Waker& waker, unsigned) { waker.consume(); }, READ);
   poller_name_ = poller_->name();
   become_current(policy);
@@ -178,6 +187,7 @@ void IOLoop::add_entry(int fd, Entry entry, unsigned events) {
   if (fd < 0) throw std::invalid_argument("add_handler: fd " + std::to_string(fd) + " is negative");
   check_events("add_handler", events);
   if (!entry.handler) throw std::invalid_argument("add_handler: the handler is empty");
+  entry.handler = stack_context::wrap_if_open(std::move(entry.handler));  // free when none is open
   // Unlike Tornado 4.5, which overwrote its table before the poller refused the duplicate,
   // we refuse before touching anything.
   if (handlers_.contains(fd)) {
@@ -238,6 +248,10 @@ void IOLoop::start() {
       loop.stopped_ = false;  // a stop() issued during this run must not cancel the next one
     }
   } scope(*this);
+  // Whatever contexts the caller of start() had open, the loop's turns run under none: each
+  // callback re-enters the stack it captured, and one that captured none runs with none
+  // (Tornado's wrap gave such a callback a wrapper that cleared the stack every time).
+  const stack_context::NullContext no_context;
   thread_id_.store(std::this_thread::get_id(), std::memory_order_relaxed);
 
   while (true) {
@@ -272,6 +286,7 @@ void IOLoop::stop() noexcept {
 IOLoop::Timeout IOLoop::call_at(time_point when, Callback callback) {
   if (closed_) throw std::logic_error("call_at: the IOLoop is closed");
   if (!callback) throw std::invalid_argument("call_at: the callback is empty");
+  callback = stack_context::wrap_if_open(std::move(callback));  // free when no context is open
   // Every allocation happens before anything changes, so running out of memory leaves the
   // loop as it was: the push_back below then cannot reallocate. (Doubling, as push_back
   // would: reserving one more each time would copy the whole heap on every call.)
@@ -403,6 +418,9 @@ std::optional<IOLoop::time_point> IOLoop::nearest_deadline() const noexcept {
 
 void IOLoop::add_callback(Callback callback) {
   if (!callback) throw std::invalid_argument("add_callback: the callback is empty");
+  // The calling thread's contexts go with it (another thread's stack is usually empty, and
+  // wrapping an empty stack is free: the callback passes through unchanged).
+  callback = stack_context::wrap_if_open(std::move(callback));
   std::lock_guard lock(callbacks_mutex_);
   if (closing_) return;  // dropped, as Tornado drops it
   callbacks_.push_back(std::move(callback));

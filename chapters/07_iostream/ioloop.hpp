@@ -27,6 +27,7 @@
 #include "platform/poller.hpp"
 #include "platform/waker.hpp"
 #include "signal_queue.hpp"
+#include "stack_context.hpp"
 
 namespace ch07 {
 
@@ -171,8 +172,12 @@ class IOLoop {
   /// wakes the loop through its waker (once, however many calls come before the loop wakes).
   /// On a closed loop the callback is dropped, as Tornado drops it.
   void add_callback(Callback callback);
-  /// add_callback for fire-and-forget work (Tornado: without the caller's stack context).
-  void spawn_callback(Callback callback) { add_callback(std::move(callback)); }
+  /// add_callback for fire-and-forget work: the callback carries none of the caller's stack
+  /// contexts (stack_context.hpp), so the caller's error handlers never hear of it.
+  void spawn_callback(Callback callback) {
+    const stack_context::NullContext no_context;
+    add_callback(std::move(callback));
+  }
   /// Safe inside a POSIX signal handler, where locks and allocation are forbidden: takes a
   /// plain function and argument, runs `function(argument)` on the loop's thread at the next
   /// turn. Up to signal_slots may wait; beyond that it returns false and drops the call.

@@ -4,6 +4,7 @@
 #include "handlers_spec.hpp"
 #include "ioloop_api_spec.hpp"
 #include "lifecycle_spec.hpp"
+#include "stack_context_spec.hpp"
 #include "timers_spec.hpp"
 
 namespace spec {
@@ -23,4 +24,9 @@ INSTANTIATE_TYPED_TEST_SUITE_P(ch04, Callbacks, ch04_tests::Loops, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch04, CallbacksAcrossThreads, ch04_tests::Loops, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch04, PeriodicCallbacks, ch04_tests::OneLoop, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch04, BlockingWarning, ch04_tests::OneLoop, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch04, StackContexts, ch04_tests::Loops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch04, StackContextsAcrossThreads, ch04_tests::Loops, EnvName);
+// The stack-context suites for Futures (chapter 5) and coroutines (chapter 6) wait.
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(StackContextFutures);
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(StackContextCoroutines);
 }  // namespace spec

@@ -2,6 +2,7 @@
 // from this one struct by spec::Environments (tests/spec/loop_harness.hpp).
 #pragma once
 
+#include <functional>
 #include <memory>
 
 #include "05_futures/ioloop.hpp"
@@ -22,6 +23,19 @@ struct Chapter05 {
   using TimeoutError = ch05::TimeoutError;
   using CancelledError = ch05::CancelledError;
   using ThreadPoolExecutor = ch05::ThreadPoolExecutor;
+  using StackContext = ch05::stack_context::StackContext;
+  using ExceptionStackContext = ch05::stack_context::ExceptionStackContext;
+  using NullContext = ch05::stack_context::NullContext;
+  using StackContextInconsistentError = ch05::stack_context::StackContextInconsistentError;
+  template <class... Args>
+  static std::function<void(Args...)> wrap(std::function<void(Args...)> fn) {
+    return ch05::stack_context::wrap(std::move(fn));
+  }
+  template <class... Args>
+  static std::function<void(Args...)> wrap_if_open(std::function<void(Args...)> fn) {
+    return ch05::stack_context::wrap_if_open(std::move(fn));
+  }
+  static bool context_active() { return ch05::stack_context::active(); }
   static std::unique_ptr<Poller> make_poller(const char* name) { return ch05::make_poller(name); }
 };
 

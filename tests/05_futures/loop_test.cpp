@@ -6,6 +6,7 @@
 #include "handlers_spec.hpp"
 #include "ioloop_api_spec.hpp"
 #include "lifecycle_spec.hpp"
+#include "stack_context_spec.hpp"
 #include "timers_spec.hpp"
 
 namespace spec {
@@ -32,4 +33,9 @@ INSTANTIATE_TYPED_TEST_SUITE_P(ch05, FuturesAcrossThreads, ch05_tests::Loops, En
 INSTANTIATE_TYPED_TEST_SUITE_P(ch05, Cancellation, ch05_tests::OneLoop, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch05, CancellationOnTheLoop, ch05_tests::OneLoop, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch05, CancellationAcrossThreads, ch05_tests::Loops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch05, StackContexts, ch05_tests::Loops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch05, StackContextsAcrossThreads, ch05_tests::Loops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch05, StackContextFutures, ch05_tests::OneLoop, EnvName);
+// The stack-context suite for coroutines waits for chapter 6.
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(StackContextCoroutines);
 }  // namespace spec

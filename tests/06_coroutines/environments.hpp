@@ -2,6 +2,7 @@
 // from this one struct by spec::Environments (tests/spec/loop_harness.hpp).
 #pragma once
 
+#include <functional>
 #include <memory>
 
 #include "06_coroutines/gen.hpp"
@@ -33,6 +34,19 @@ struct Chapter06 {
   static constexpr ch06::Moment moment() { return ch06::moment; }
   static constexpr int max_steps_without_a_turn = ch06::max_steps_without_a_turn;
   static ch06::Future<void> sleep(ch06::IOLoop::duration delay) { return ch06::sleep(delay); }
+  using StackContext = ch06::stack_context::StackContext;
+  using ExceptionStackContext = ch06::stack_context::ExceptionStackContext;
+  using NullContext = ch06::stack_context::NullContext;
+  using StackContextInconsistentError = ch06::stack_context::StackContextInconsistentError;
+  template <class... Args>
+  static std::function<void(Args...)> wrap(std::function<void(Args...)> fn) {
+    return ch06::stack_context::wrap(std::move(fn));
+  }
+  template <class... Args>
+  static std::function<void(Args...)> wrap_if_open(std::function<void(Args...)> fn) {
+    return ch06::stack_context::wrap_if_open(std::move(fn));
+  }
+  static bool context_active() { return ch06::stack_context::active(); }
   static std::unique_ptr<Poller> make_poller(const char* name) { return ch06::make_poller(name); }
 };
 

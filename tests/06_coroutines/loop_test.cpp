@@ -7,6 +7,7 @@
 #include "handlers_spec.hpp"
 #include "ioloop_api_spec.hpp"
 #include "lifecycle_spec.hpp"
+#include "stack_context_spec.hpp"
 #include "timers_spec.hpp"
 
 namespace spec {
@@ -38,4 +39,8 @@ INSTANTIATE_TYPED_TEST_SUITE_P(ch06, CancellationAcrossThreads, ch06_tests::Loop
 INSTANTIATE_TYPED_TEST_SUITE_P(ch06, CoroutineCancellation,
                                spec::CancellationStylesOf<ch06_tests::Environments::EpollVirtual>, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch06, CancellationHelpers, ch06_tests::OneLoop, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch06, StackContexts, ch06_tests::Loops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch06, StackContextsAcrossThreads, ch06_tests::Loops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch06, StackContextFutures, ch06_tests::OneLoop, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch06, StackContextCoroutines, ch06_tests::OneLoop, EnvName);
 }  // namespace spec

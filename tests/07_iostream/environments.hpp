@@ -2,6 +2,7 @@
 // from this one struct by spec::Environments (tests/spec/loop_harness.hpp).
 #pragma once
 
+#include <functional>
 #include <memory>
 
 #include "07_iostream/gen.hpp"
@@ -58,6 +59,19 @@ struct Chapter07 {
   static ch07::Coroutine<ch07::HTTPResponse> fetch(std::string url, ch07::IOLoop::duration timeout) {
     return ch07::fetch(std::move(url), timeout);
   }
+  using StackContext = ch07::stack_context::StackContext;
+  using ExceptionStackContext = ch07::stack_context::ExceptionStackContext;
+  using NullContext = ch07::stack_context::NullContext;
+  using StackContextInconsistentError = ch07::stack_context::StackContextInconsistentError;
+  template <class... Args>
+  static std::function<void(Args...)> wrap(std::function<void(Args...)> fn) {
+    return ch07::stack_context::wrap(std::move(fn));
+  }
+  template <class... Args>
+  static std::function<void(Args...)> wrap_if_open(std::function<void(Args...)> fn) {
+    return ch07::stack_context::wrap_if_open(std::move(fn));
+  }
+  static bool context_active() { return ch07::stack_context::active(); }
   static std::unique_ptr<Poller> make_poller(const char* name) { return ch07::make_poller(name); }
 };
 

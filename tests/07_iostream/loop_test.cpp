@@ -10,6 +10,7 @@
 #include "iostream_spec.hpp"
 #include "lifecycle_spec.hpp"
 #include "server_spec.hpp"
+#include "stack_context_spec.hpp"
 #include "timers_spec.hpp"
 
 namespace spec {
@@ -48,4 +49,8 @@ INSTANTIATE_TYPED_TEST_SUITE_P(ch07, CoroutineCancellation,
                                spec::CancellationStylesOf<ch07_tests::Environments::EpollVirtual>, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch07, CancellationHelpers, ch07_tests::OneLoop, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch07, StreamCancellation, ch07_tests::OneLoop, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch07, StackContexts, ch07_tests::Loops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch07, StackContextsAcrossThreads, ch07_tests::Loops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch07, StackContextFutures, ch07_tests::OneLoop, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch07, StackContextCoroutines, ch07_tests::OneLoop, EnvName);
 }  // namespace spec
