@@ -1,11 +1,11 @@
 // Chapter 6: Coroutines.
 // Adds over chapter 5: the Runner, which drives any generator that yields Futures (a
 //   hand-written state machine through coroutine(), or a C++20 Coroutine<T> with co_yield and
-//   co_await); moment, sleep, multi, with_timeout; cancelling a coroutine throws
-//   CancelledError in where it waits; the loop keeps suspended coroutines alive and destroys
-//   them when it closes.
+//   co_await); moment, sleep, multi, with_timeout (both with quiet_exceptions), WaitIterator;
+//   cancelling a coroutine throws CancelledError in where it waits; the loop keeps suspended
+//   coroutines alive and destroys them when it closes.
 // Not yet: streams and servers (chapter 7).
-// Tornado: gen.py, coroutine, Runner, moment, sleep, multi, with_timeout.
+// Tornado: gen.py, coroutine, Runner, moment, sleep, multi, with_timeout, WaitIterator.
 #pragma once
 
 #include <atomic>

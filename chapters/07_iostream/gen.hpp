@@ -8,6 +8,7 @@
 #include <coroutine>
 #include <cstdlib>
 #include <cxxabi.h>
+#include <deque>
 #include <exception>
 #include <functional>
 #include <map>
@@ -51,7 +52,8 @@ class GenTimeoutError : public TimeoutError {
 /// needs no such wrapper; C++ erases the type so that one Runner serves every Future.
 class AnyFuture {
  public:
-  /// Waits on nothing: never done. What the Runner holds between two waits.
+  /// Waits on nothing: never done. What the Runner holds between two waits. Yielded by a
+  /// generator (`yield({})`), it is Tornado's `yield None`, which the Runner takes as moment.
   AnyFuture() = default;
   template <class T>
   AnyFuture(Future<T> future) : impl_(std::make_shared<Model<T>>(std::move(future))) {}
@@ -243,11 +245,8 @@ class Runner final : public std::enable_shared_from_this<Runner<T>> {
   // Tornado: Runner.handle_yield. True if the caller should go on at once.
   bool handle_yield(AnyFuture yielded) {
     future_ = std::move(yielded);
-    if (future_.empty()) {
-      // Tornado's BadYieldError: thrown in at that yield, where it can be caught.
-      future_ = failed(std::logic_error("a coroutine yielded an empty AnyFuture: yield a Future or moment"));
-      return true;
-    }
+    // Yielding nothing is Tornado's `yield None`: moment, one turn.
+    if (future_.empty()) future_ = AnyFuture(moment);
     // Cancelled while it ran: the request goes on to what it waits on now, as in cancel().
     if (must_cancel_ && !future_.done() && future_.cancel()) must_cancel_ = false;
     if (future_.done() && !future_.is_moment()) {
@@ -366,32 +365,70 @@ inline Future<void> sleep(IOLoop::duration delay) {
   return future;
 }
 
+// ---------------------------------------------------------------------------- quiet_exceptions
+
+/// The failures multi and with_timeout leave out of the log: Tornado's quiet_exceptions
+/// argument (one exception type, or a tuple of them). Written quiet_exceptions<E...>; the
+/// default, quiet about nothing, logs every failure those helpers cannot hand to anyone.
+class QuietExceptions {
+ public:
+  constexpr QuietExceptions() = default;
+
+  /// Quiet about the exceptions caught as any E (an E, or derived from one), as Python's
+  /// isinstance(e, quiet_exceptions) asks.
+  template <class... E>
+  static constexpr QuietExceptions of() {
+    return QuietExceptions(+[](const std::exception_ptr& error) { return (caught_as<E>(error) || ...); });
+  }
+
+  bool covers(const std::exception_ptr& error) const { return covers_ != nullptr && covers_(error); }
+
+ private:
+  using Test = bool (*)(const std::exception_ptr&);
+  constexpr explicit QuietExceptions(Test covers) : covers_(covers) {}
+
+  template <class E>
+  static bool caught_as(const std::exception_ptr& error) {
+    try {
+      std::rethrow_exception(error);
+    } catch (const E&) {
+      return true;
+    } catch (...) {
+      return false;
+    }
+  }
+
+  Test covers_ = nullptr;
+};
+
+/// `multi(children, quiet_exceptions<std::system_error>)`: Tornado's
+/// `multi(children, quiet_exceptions=OSError)`.
+template <class... E>
+inline constexpr QuietExceptions quiet_exceptions = QuietExceptions::of<E...>();
+
 namespace detail {
 
 // multi's bookkeeping, shared by the children's callbacks. It holds the outcomes, never the
-// children: a child's callback holding its own child would be a cycle, never freed.
-template <class T>
+// children: a child's callback holding its own child would be a cycle, never freed. V is the
+// child's value type, std::monostate for a Future<void> (Python's None).
+template <class V>
 struct Gathering {
-  Future<std::vector<T>> result;
-  std::vector<std::optional<T>> values;
+  Future<std::vector<V>> result;
+  std::vector<std::optional<V>> values;
   std::vector<std::exception_ptr> errors;
   std::size_t remaining = 0;
+  QuietExceptions quiet;
 
   void finish() {
-    // Every child is done: the first failure by position wins, later ones are only logged.
+    // Every child is done: the first failure by position wins; later ones are logged, unless
+    // they are of a type the caller said to keep quiet about.
     std::exception_ptr first;
     for (const std::exception_ptr& error : errors) {
       if (!error) continue;
       if (!first) {
         first = error;
-        continue;
-      }
-      try {
-        std::rethrow_exception(error);
-      } catch (const std::exception& e) {
-        common::log(common::LogLevel::error, std::string("Multiple exceptions in yield list: ") + e.what());
-      } catch (...) {
-        common::log(common::LogLevel::error, "Multiple exceptions in yield list");
+      } else if (!quiet.covers(error)) {
+        common::log(common::LogLevel::error, "Multiple exceptions in yield list: " + common::describe(error));
       }
     }
     // Its waiter may have been cancelled meanwhile (the children were not): then the outcome
@@ -400,9 +437,9 @@ struct Gathering {
       future_set_exception_unless_cancelled(result, first);
       return;
     }
-    std::vector<T> out;
+    std::vector<V> out;
     out.reserve(values.size());
-    for (std::optional<T>& value : values) out.push_back(std::move(*value));
+    for (std::optional<V>& value : values) out.push_back(std::move(*value));
     future_set_result_unless_cancelled(result, std::move(out));
   }
 };
@@ -411,15 +448,17 @@ struct Gathering {
 
 /// Tornado's gen.multi over a list: a Future of every child's value, in input order. It
 /// waits for all of them, even after one fails; then the first failure by position is its
-/// exception and any later ones are logged. Already-finished children resolve it at once.
+/// exception and any later ones are logged (those `quiet` covers excepted). Already-finished
+/// children resolve it at once. Children of Future<void> give one std::monostate each, as
+/// Tornado's list of None: the result always has one entry per child.
 template <class T>
-Future<std::vector<T>> multi(const std::vector<Future<T>>& children) {
-  static_assert(!std::is_void_v<T>, "multi over Future<void>: wait on each, or use Future<bool>");
-  auto gathering = std::make_shared<detail::Gathering<T>>();
+Future<std::vector<Stored<T>>> multi(const std::vector<Future<T>>& children, QuietExceptions quiet = {}) {
+  auto gathering = std::make_shared<detail::Gathering<Stored<T>>>();
   gathering->values.resize(children.size());
   gathering->errors.resize(children.size());
   gathering->remaining = children.size();
-  Future<std::vector<T>> result = gathering->result;
+  gathering->quiet = quiet;
+  Future<std::vector<Stored<T>>> result = gathering->result;
   if (children.empty()) {
     result.set_result({});
     return result;
@@ -429,6 +468,8 @@ Future<std::vector<T>> multi(const std::vector<Future<T>>& children) {
     children[i].add_done_callback([gathering, i](const Future<T>& child) {
       if (std::exception_ptr error = child.exception()) {
         gathering->errors[i] = error;
+      } else if constexpr (std::is_void_v<T>) {
+        gathering->values[i].emplace();
       } else {
         try {
           gathering->values[i].emplace(child.take_result());
@@ -444,52 +485,56 @@ Future<std::vector<T>> multi(const std::vector<Future<T>>& children) {
 
 /// gen.multi over a dict: the same, keyed as the input is.
 template <class K, class T>
-Future<std::map<K, T>> multi(const std::map<K, Future<T>>& children) {
+Future<std::map<K, Stored<T>>> multi(const std::map<K, Future<T>>& children, QuietExceptions quiet = {}) {
   std::vector<K> keys;
   std::vector<Future<T>> futures;
   for (const auto& [key, future] : children) {
     keys.push_back(key);
     futures.push_back(future);
   }
-  Future<std::map<K, T>> result;
-  multi(futures).add_done_callback([result, keys](const Future<std::vector<T>>& all) {
+  Future<std::map<K, Stored<T>>> result;
+  multi(futures, quiet).add_done_callback([result, keys](const Future<std::vector<Stored<T>>>& all) {
     if (std::exception_ptr error = all.exception()) {
       future_set_exception_unless_cancelled(result, error);
       return;
     }
-    std::map<K, T> out;
+    std::map<K, Stored<T>> out;
     for (std::size_t i = 0; i < keys.size(); ++i) out.emplace(keys[i], std::move(all.result()[i]));
     future_set_result_unless_cancelled(result, std::move(out));
   });
   return result;
 }
 
+/// gen.multi over moments: Tornado's moment is a Future already resolved with None, so in a
+/// yield list it costs no turn, and multi([moment, moment]) is [None, None] at once.
+inline Future<std::vector<std::monostate>> multi(const std::vector<Moment>& moments) {
+  Future<void> resolved;
+  resolved.set_result();
+  return multi(std::vector<Future<void>>(moments.size(), resolved));
+}
+
 /// Tornado's gen.with_timeout: a Future with `future`'s outcome, or GenTimeoutError("Timeout")
 /// if `deadline` comes first. `future` itself is never cancelled, even though Futures can be
 /// (Tornado 6 does not either): it may be shared with other waiters, or be work that must
 /// finish, and a caller who wants it stopped cancels it. If it fails after the deadline, that
-/// failure is logged rather than lost (a cancellation is not). When `future` wins, the timer
-/// is removed at once. Cancelling the returned Future leaves `future` alone too.
+/// failure is logged rather than lost (a cancellation is not, nor what `quiet` covers). When
+/// `future` wins, the timer is removed at once. Cancelling the returned Future leaves `future`
+/// alone too.
 template <class T>
-Future<T> with_timeout(IOLoop::time_point deadline, const Future<T>& future) {
+Future<T> with_timeout(IOLoop::time_point deadline, const Future<T>& future, QuietExceptions quiet = {}) {
   IOLoop* loop = IOLoop::current();
   if (loop == nullptr) throw std::logic_error("with_timeout: there is no current IOLoop");
   Future<T> result;
   chain_future(future, result);
   if (future.done()) return result;
-  const IOLoop::Timeout timer = loop->call_at(deadline, [result, future] {
+  const IOLoop::Timeout timer = loop->call_at(deadline, [result, future, quiet] {
     if (result.done()) return;
     result.set_exception(std::make_exception_ptr(GenTimeoutError("Timeout")));
-    future.add_done_callback([](const Future<T>& late) {
+    future.add_done_callback([quiet](const Future<T>& late) {
       if (late.cancelled()) return;
-      if (std::exception_ptr error = late.exception()) {
-        try {
-          std::rethrow_exception(error);
-        } catch (const std::exception& e) {
-          common::log(common::LogLevel::error, std::string("Exception in Future after timeout: ") + e.what());
-        } catch (...) {
-          common::log(common::LogLevel::error, "Exception in Future after timeout");
-        }
+      std::exception_ptr error = late.exception();
+      if (error && !quiet.covers(error)) {
+        common::log(common::LogLevel::error, "Exception in Future after timeout: " + common::describe(error));
       }
     });
   });
@@ -499,11 +544,129 @@ Future<T> with_timeout(IOLoop::time_point deadline, const Future<T>& future) {
   return result;
 }
 template <class T>
-Future<T> with_timeout(IOLoop::duration timeout, const Future<T>& future) {
+Future<T> with_timeout(IOLoop::duration timeout, const Future<T>& future, QuietExceptions quiet = {}) {
   IOLoop* loop = IOLoop::current();
   if (loop == nullptr) throw std::logic_error("with_timeout: there is no current IOLoop");
-  return with_timeout(loop->time() + timeout, future);
+  return with_timeout(loop->time() + timeout, future, quiet);
 }
+
+// ---------------------------------------------------------------------------- WaitIterator
+
+/// Tornado's gen.WaitIterator: the results of several Futures one at a time, in the order
+/// they finish, each with where it came from. Already-finished ones come first, in input
+/// order. A failed input fails only its own step, so a loop can go on past it:
+///
+///     WaitIterator it(futures);
+///     while (!it.done()) {
+///       try {
+///         int r = co_await it.next();    // or, by hand: yield it.next(), and read the sent Future
+///         use(r, *it.current_index());
+///       } catch (const std::exception& e) { ... it.current_future() failed ... }
+///     }
+///
+/// Key is the input's position (a vector, Tornado's *args) or key (a map, its **kwargs).
+/// The iterator may go before the Future its next() returned: that Future still resolves.
+template <class T, class Key = std::size_t>
+class WaitIterator {
+ public:
+  explicit WaitIterator(const std::vector<Future<T>>& futures)
+    requires std::is_same_v<Key, std::size_t>
+  {
+    for (std::size_t i = 0; i < futures.size(); ++i) watch(i, futures[i]);
+  }
+  explicit WaitIterator(const std::map<Key, Future<T>>& futures) {
+    for (const auto& [key, future] : futures) watch(key, future);
+  }
+
+  /// True once every input has been handed out by next(). Then, as in Tornado, it also
+  /// forgets the current index and Future.
+  bool done() {
+    if (!state_->finished.empty() || state_->unfinished > 0) return false;
+    state_->current.reset();
+    return true;
+  }
+
+  /// A new Future (never one of the inputs) with the outcome of the next input to finish: at
+  /// once if one has finished and not been handed out yet, else when one does. Asking again
+  /// before it resolved, or after done(), is a mistake: that Future would never resolve.
+  Future<T> next() {
+    State& state = *state_;
+    if (state.running && !state.running->done()) {
+      throw InvalidStateError("WaitIterator::next: the Future the last next() returned is still pending");
+    }
+    if (state.finished.empty() && state.unfinished == 0) {
+      throw InvalidStateError("WaitIterator::next: every input was handed out already; check done() first");
+    }
+    state.running.emplace();
+    Future<T> running = *state.running;
+    if (!state.finished.empty()) {
+      auto [key, finished] = std::move(state.finished.front());
+      state.finished.pop_front();
+      state.hand_out(std::move(key), finished);
+    }
+    return running;
+  }
+
+  /// Where the last Future handed out came from; empty before the first, and once done().
+  std::optional<Key> current_index() const {
+    return state_->current ? std::optional<Key>(state_->current->first) : std::nullopt;
+  }
+  /// The input whose outcome the last next() gave (Tornado compares it with `is`: same_as).
+  std::optional<Future<T>> current_future() const {
+    return state_->current ? std::optional<Future<T>>(state_->current->second) : std::nullopt;
+  }
+
+ private:
+  // Shared with the inputs' callbacks, so it outlives the iterator (Tornado's test_no_ref).
+  // It holds an input only once it has finished: a pending one's callback holding its own
+  // Future through here would be a cycle, never freed if that input never finishes.
+  struct State {
+    std::deque<std::pair<Key, Future<T>>> finished;  // finished, not handed out yet
+    std::size_t unfinished = 0;
+    std::optional<Future<T>> running;  // what the last next() returned
+    std::optional<std::pair<Key, Future<T>>> current;
+
+    void on_finished(Key key, const Future<T>& input) {
+      --unfinished;
+      if (running && !running->done()) {
+        hand_out(std::move(key), input);
+      } else {
+        finished.emplace_back(std::move(key), input);
+      }
+    }
+    // The running Future takes the input's outcome (taking its value, as any waiter does).
+    void hand_out(Key key, const Future<T>& input) {
+      current.emplace(std::move(key), input);
+      const Future<T> out = *running;
+      if (input.cancelled()) {  // as chain_future passes a cancellation on
+        out.cancel();
+      } else if (std::exception_ptr error = input.exception()) {
+        out.set_exception(error);
+      } else if constexpr (std::is_void_v<T>) {
+        out.set_result();
+      } else {
+        try {
+          out.set_result(input.take_result());
+        } catch (const InvalidStateError&) {  // a move-only value another waiter took first
+          out.set_exception(std::current_exception());
+        }
+      }
+    }
+  };
+
+  void watch(Key key, const Future<T>& input) {
+    ++state_->unfinished;
+    // A finished input runs this at once: already-finished ones queue up in input order.
+    input.add_done_callback([state = state_, key](const Future<T>& done) { state->on_finished(key, done); });
+  }
+
+  std::shared_ptr<State> state_ = std::make_shared<State>();
+};
+
+template <class T>
+WaitIterator(const std::vector<Future<T>>&) -> WaitIterator<T, std::size_t>;
+template <class K, class T>
+WaitIterator(const std::map<K, Future<T>>&) -> WaitIterator<T, K>;
 
 // ---------------------------------------------------------------------------- Coroutine<T>
 
@@ -658,11 +821,11 @@ struct PromiseOf : PromiseBase {
     return {std::move(future), static_cast<Promise<T>&>(*this)};
   }
   template <class U>
-  FutureAwaiter<T, std::vector<U>> await_transform(const std::vector<Future<U>>& children) {
+  FutureAwaiter<T, std::vector<Stored<U>>> await_transform(const std::vector<Future<U>>& children) {
     return {multi(children), static_cast<Promise<T>&>(*this)};
   }
   template <class K, class U>
-  FutureAwaiter<T, std::map<K, U>> await_transform(const std::map<K, Future<U>>& children) {
+  FutureAwaiter<T, std::map<K, Stored<U>>> await_transform(const std::map<K, Future<U>>& children) {
     return {multi(children), static_cast<Promise<T>&>(*this)};
   }
   MomentAwaiter<T> await_transform(Moment) { return {static_cast<Promise<T>&>(*this)}; }

@@ -47,6 +47,12 @@ struct Chapter06 {
     return ch06::stack_context::wrap_if_open(std::move(fn));
   }
   static bool context_active() { return ch06::stack_context::active(); }
+  template <class T, class Key = std::size_t>
+  using WaitIterator = ch06::WaitIterator<T, Key>;
+  template <class... E>
+  static constexpr ch06::QuietExceptions quiet_exceptions() {
+    return ch06::quiet_exceptions<E...>;
+  }
   static std::unique_ptr<Poller> make_poller(const char* name) { return ch06::make_poller(name); }
 };
 

@@ -4,6 +4,7 @@
 #include "coroutines_spec.hpp"
 #include "environments.hpp"
 #include "futures_spec.hpp"
+#include "gen_tools_spec.hpp"
 #include "handlers_spec.hpp"
 #include "ioloop_api_spec.hpp"
 #include "lifecycle_spec.hpp"
@@ -43,4 +44,6 @@ INSTANTIATE_TYPED_TEST_SUITE_P(ch06, StackContexts, ch06_tests::Loops, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch06, StackContextsAcrossThreads, ch06_tests::Loops, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch06, StackContextFutures, ch06_tests::OneLoop, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch06, StackContextCoroutines, ch06_tests::OneLoop, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch06, GenTools, ch06_tests::OneLoop, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch06, WaitIterators, ch06_tests::OneLoop, EnvName);
 }  // namespace spec

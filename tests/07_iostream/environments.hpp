@@ -37,6 +37,12 @@ struct Chapter07 {
   static constexpr ch07::Moment moment() { return ch07::moment; }
   static constexpr int max_steps_without_a_turn = ch07::max_steps_without_a_turn;
   static ch07::Future<void> sleep(ch07::IOLoop::duration delay) { return ch07::sleep(delay); }
+  template <class T, class Key = std::size_t>
+  using WaitIterator = ch07::WaitIterator<T, Key>;
+  template <class... E>
+  static constexpr ch07::QuietExceptions quiet_exceptions() {
+    return ch07::quiet_exceptions<E...>;
+  }
   using IOStream = ch07::IOStream;
   using StreamClosedError = ch07::StreamClosedError;
   using UnsatisfiableReadError = ch07::UnsatisfiableReadError;

@@ -4,6 +4,7 @@
 #include "coroutines_spec.hpp"
 #include "environments.hpp"
 #include "futures_spec.hpp"
+#include "gen_tools_spec.hpp"
 #include "handlers_spec.hpp"
 #include "ioloop_api_spec.hpp"
 #include "http_spec.hpp"
@@ -36,6 +37,8 @@ INSTANTIATE_TYPED_TEST_SUITE_P(ch07, RunSyncTimeouts, ch07_tests::OneLoop, EnvNa
 INSTANTIATE_TYPED_TEST_SUITE_P(ch07, FuturesAcrossThreads, ch07_tests::Loops, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch07, Coroutines, ch07_tests::CoroutineStyles, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch07, CoroutineHelpers, ch07_tests::OneLoop, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch07, GenTools, ch07_tests::OneLoop, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch07, WaitIterators, ch07_tests::OneLoop, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch07, IOStreams, ch07_tests::Loops, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch07, TCPServers, ch07_tests::Loops, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch07, ServerFairness, ch07_tests::Loops, EnvName);
