@@ -434,11 +434,44 @@ TYPED_TEST_P(WaitIterators, AMoveOnlyValueIsHandedOutNotCopied) {
   EXPECT_EQ(*next.result(), 3);
 }
 
+TYPED_TEST_P(WaitIterators, ACancelledInputCancelsOnlyItsOwnStep) {
+  // As chain_future passes a cancellation on: the step is cancelled, the others go on.
+  typename TestFixture::template Future<int> cancelled, fine;
+  typename TestFixture::template Iterator<> g(std::vector{cancelled, fine});
+  auto first = g.next();
+
+  cancelled.cancel();
+  fine.set_result(2);
+
+  ASSERT_TRUE(first.done());
+  EXPECT_TRUE(first.cancelled());
+  EXPECT_EQ(g.current_index(), 0u);
+  EXPECT_EQ(g.next().result(), 2);
+  EXPECT_TRUE(g.done());
+}
+
+TYPED_TEST_P(WaitIterators, AWaiterCancelledMidwayLosesNoInput) {
+  // Cancelling the Future next() returned gives up that wait, not the input that would have
+  // filled it: the next next() hands that input out.
+  typename TestFixture::template Future<int> input;
+  typename TestFixture::template Iterator<> g(std::vector{input});
+  auto given_up = g.next();
+
+  given_up.cancel();
+  input.set_result(4);
+
+  EXPECT_TRUE(given_up.cancelled());
+  EXPECT_FALSE(g.done());
+  EXPECT_EQ(g.next().result(), 4);
+  EXPECT_TRUE(g.done());
+}
+
 REGISTER_TYPED_TEST_SUITE_P(WaitIterators, EmptyIteratorIsDoneAtOnce, AlreadyDoneFuturesComeOutInInputOrder,
                             IteratorGivesEachFutureAsItFinishesAndAFailureOnlyAtItsStep,
                             IteratorDrivenByAHandWrittenGenerator,
                             IteratorAsyncAwaitStopsAtAFailureAndASecondLoopGoesOn,
                             NoRefTheIteratorMayGoBeforeTheFutureItsNextReturned,
-                            NextBeforeThePreviousResolvedIsRefused, AMoveOnlyValueIsHandedOutNotCopied);
+                            NextBeforeThePreviousResolvedIsRefused, AMoveOnlyValueIsHandedOutNotCopied,
+                            ACancelledInputCancelsOnlyItsOwnStep, AWaiterCancelledMidwayLosesNoInput);
 
 }  // namespace spec
