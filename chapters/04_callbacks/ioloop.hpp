@@ -1,6 +1,7 @@
 // Chapter 4: Callbacks.
 // Adds over chapter 3: add_callback (safe from any thread, through a waker),
-//   add_callback_from_signal, spawn_callback, PeriodicCallback, a blocked-loop watchdog
+//   add_callback_from_signal, spawn_callback, PeriodicCallback (with Tornado 6's jitter, and
+//   its plan for a clock that goes back), a blocked-loop watchdog
 //   (set_blocking_signal_threshold, log_stack: the stack of a loop while it is blocked);
 //   handle_callback_exception now reports callbacks, handlers and timeouts alike;
 //   stack contexts (StackContext, ExceptionStackContext, NullContext) that every callback,

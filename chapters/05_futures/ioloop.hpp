@@ -2,7 +2,9 @@
 // Adds over chapter 4: Future<T> (set_result, set_exception, add_done_callback, result,
 //   exception, done, cancel, cancelled), chain_future; IOLoop::add_future, run_sync (whose
 //   timeout cancels), run_in_executor with a ThreadPoolExecutor of our own; done callbacks
-//   carry their stack contexts too.
+//   carry their stack contexts too; a callable whose result is a Future is a valid callback
+//   wherever the loop takes one: kept alive until the Future is done, its failure reported
+//   (a PeriodicCallback of one never overlaps its runs).
 // Not yet: coroutines that wait on Futures (chapter 6).
 // Tornado: concurrent.py, Future and chain_future; ioloop.py, IOLoop.add_future, run_sync,
 //   and run_in_executor (which Tornado added in 5.0).
