@@ -42,4 +42,7 @@ GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(StackContextCoroutines);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch05, PeriodicCallbackMath, ch05_tests::OneLoop, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch05, CallbacksReturningFutures, ch05_tests::Loops, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch05, PeriodicCallbacksReturningFutures, ch05_tests::OneLoop, EnvName);
+// callback_coroutines_spec.hpp's other suites wait for their chapter: coroutines come in chapter 6.
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(CoroutineCallbacks);
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(PeriodicCoroutines);
 }  // namespace spec
