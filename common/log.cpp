@@ -1,6 +1,10 @@
 #include "common/log.hpp"
 
+#include <cxxabi.h>
+
 #include <cstdio>
+#include <cstdlib>
+#include <memory>
 #include <utility>
 
 namespace common {
@@ -42,6 +46,13 @@ std::string describe(std::exception_ptr error) {
   } catch (...) {
     return "an exception not derived from std::exception";
   }
+}
+
+std::string type_name(const std::type_info& type) {
+  int status = 0;
+  const std::unique_ptr<char, void (*)(void*)> readable(
+      abi::__cxa_demangle(type.name(), nullptr, nullptr, &status), std::free);
+  return status == 0 && readable ? readable.get() : type.name();
 }
 
 void log(LogLevel level, std::string_view message) {

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <typeinfo>
 #include <vector>
 
 namespace common {
@@ -24,6 +25,10 @@ void log(LogLevel level, std::string_view message);
 /// The message of a stored exception (its what()), for a log line or an error message; one
 /// that is not a std::exception is named as such. Every chapter's one way to say what failed.
 std::string describe(std::exception_ptr error);
+
+/// The readable name of a type, e.g. "main::{lambda()#1}" (the compiler's mangled name if it
+/// cannot be demangled): the closest C++ comes to the repr Python prints for a callable.
+std::string type_name(const std::type_info& type);
 
 /// Replaces the sink and returns the previous one; an empty sink restores the default.
 LogSink set_log_sink(LogSink sink);

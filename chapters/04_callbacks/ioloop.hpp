@@ -1,6 +1,7 @@
 // Chapter 4: Callbacks.
 // Adds over chapter 3: add_callback (safe from any thread, through a waker),
-//   add_callback_from_signal, spawn_callback, PeriodicCallback, a blocked-loop watchdog
+//   add_callback_from_signal, spawn_callback, PeriodicCallback (with Tornado 6's jitter, and
+//   its plan for a clock that goes back), a blocked-loop watchdog
 //   (set_blocking_signal_threshold, log_stack: the stack of a loop while it is blocked);
 //   handle_callback_exception now reports callbacks, handlers and timeouts alike;
 //   stack contexts (StackContext, ExceptionStackContext, NullContext) that every callback,
@@ -355,34 +356,50 @@ void IOLoop::close_fd(File& file) noexcept {
 /// Calls `callback` every `interval`, on `loop`, from start() until stop(). The schedule is a
 /// grid anchored at start(): each run is planned one interval after the previous plan, not
 /// after the previous run finished, and runs missed by a slow callback or a blocked loop are
-/// skipped, not fired in a burst. The first run comes one interval after start(). Bound to
-/// its loop at construction (Tornado 4.5); it must not outlive the loop. Destroying it stops it,
-/// but not from inside its own callback (the callback is running): call stop() there.
+/// skipped, not fired in a burst. The first run comes one interval after start(). A clock
+/// that goes backwards during a run still has the next run planned one interval on (Tornado
+/// 6; 4.5 planned the same slot again, and ran it twice). A `jitter` (Tornado 5.1) stretches
+/// or shrinks each interval at random, within a window of jitter * interval centred on it:
+/// 0.1 lets a 10 s interval come out anywhere from 9.5 s to 10.5 s, so that timers started
+/// together drift apart, at the same rate in the long run. Bound to its loop at construction
+/// (Tornado 4.5); it must not outlive the loop. Destroying it stops it, but not from inside
+/// its own callback (the callback is running): call stop() there.
 class PeriodicCallback {
  public:
   using Callback = IOLoop::Callback;
   using duration = IOLoop::duration;
+  /// Where the jitter comes from: a number from 0 to 1, as Python's random.random() gives.
+  using RandomSource = std::function<double()>;
 
-  /// Throws std::invalid_argument for an interval of zero or less, or an empty callback.
-  PeriodicCallback(IOLoop& loop, Callback callback, duration interval);
+  /// Throws std::invalid_argument for an interval of zero or less, an empty callback, or a
+  /// jitter outside [0, 1]. Without a `random` source it draws from a generator of its own.
+  PeriodicCallback(IOLoop& loop, Callback callback, duration interval, double jitter = 0,
+                   RandomSource random = {});
   ~PeriodicCallback() { stop(); }
   PeriodicCallback(const PeriodicCallback&) = delete;
   PeriodicCallback& operator=(const PeriodicCallback&) = delete;
 
-  /// Starts the schedule; starting a running PeriodicCallback does nothing.
+  /// Starts the schedule; starting a running PeriodicCallback does nothing. Started again
+  /// from inside its own run, it leaves the planning of the next run to that run.
   void start();
   /// Stops it, also from inside its own callback. It may be started again.
   void stop() noexcept;
   bool is_running() const noexcept { return running_; }
 
  private:
+  void check_schedule();
   void run();
   void schedule_next();
+  void update_next(IOLoop::time_point now);
+  duration jittered_interval();
 
   IOLoop& loop_;
   Callback callback_;
   duration interval_;
+  double jitter_;
+  RandomSource random_;
   bool running_ = false;
+  bool in_run_ = false;  // a run is under way: it plans the next one when it ends
   IOLoop::time_point next_run_{};
   IOLoop::Timeout timeout_;
 };

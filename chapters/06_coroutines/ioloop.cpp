@@ -1,6 +1,5 @@
 #include "ioloop.hpp"
 
-#include <cxxabi.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -9,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <random>
 #include <stdexcept>
 #include <system_error>
 #include <type_traits>
@@ -51,11 +51,7 @@ std::string name_of(const Function& function) {
       return name_of(wrapped->inner());
     }
   }
-  const char* mangled = function.target_type().name();
-  int status = 0;
-  std::unique_ptr<char, void (*)(void*)> readable(
-      abi::__cxa_demangle(mangled, nullptr, nullptr, &status), std::free);
-  return status == 0 && readable ? readable.get() : mangled;
+  return common::type_name(function.target_type());
 }
 
 std::string milliseconds(std::chrono::nanoseconds d) {
@@ -651,19 +647,38 @@ void IOLoop::close(bool all_fds) {
 
 // ---------------------------------------------------------------------------- PeriodicCallback
 
-PeriodicCallback::PeriodicCallback(IOLoop& loop, Callback callback, duration interval)
-    : loop_(loop), callback_(std::move(callback)), interval_(interval) {
+PeriodicCallback::PeriodicCallback(IOLoop& loop, Callback callback, duration interval,
+                                   double jitter, RandomSource random)
+    : loop_(loop),
+      callback_(std::move(callback)),
+      interval_(interval),
+      jitter_(jitter),
+      random_(std::move(random)) {
+  check_schedule();
+  if (!callback_) throw std::invalid_argument("PeriodicCallback: the callback is empty");
+}
+
+void PeriodicCallback::check_schedule() {
   if (interval_ <= duration::zero()) {
     throw std::invalid_argument("PeriodicCallback: the interval must be positive, got " +
                                 milliseconds(interval_));
   }
-  if (!callback_) throw std::invalid_argument("PeriodicCallback: the callback is empty");
+  if (!(jitter_ >= 0 && jitter_ <= 1)) {  // NaN fails both
+    throw std::invalid_argument("PeriodicCallback: the jitter must be a fraction of the interval, "
+                                "from 0 to 1, got " + std::to_string(jitter_));
+  }
+  if (jitter_ > 0 && !random_) {
+    random_ = [engine = std::minstd_rand(std::random_device{}())]() mutable {
+      return std::uniform_real_distribution<double>(0, 1)(engine);
+    };
+  }
 }
 
 void PeriodicCallback::start() {
   if (running_) return;
   running_ = true;
   next_run_ = loop_.time();
+  if (in_run_) return;  // restarted by its own run, which plans the next one as it ends
   try {
     schedule_next();
   } catch (...) {  // a closed loop refuses the timeout: then we are not running either
@@ -680,26 +695,57 @@ void PeriodicCallback::stop() noexcept {
 
 void PeriodicCallback::run() {
   if (!running_) return;
+  in_run_ = true;
+  if (run_until_done_) {
+    // Its result is a Future: the run ends, and the next is planned, once that is done.
+    run_until_done_([this, alive = std::weak_ptr(alive_)] {
+      if (!alive.expired()) end_run();
+    });
+    return;
+  }
   try {
     callback_();
   } catch (...) {
     loop_.handle_callback_exception("periodic callback " + name_of(callback_),
                                     std::current_exception());
   }
+  end_run();
+}
+
+void PeriodicCallback::end_run() {
+  in_run_ = false;
   schedule_next();
 }
 
 void PeriodicCallback::schedule_next() {
   if (!running_) return;  // stopped from inside its own callback
-  const IOLoop::time_point now = loop_.time();
+  update_next(loop_.time());
+  timeout_ = loop_.call_at(next_run_, [this] { run(); });
+}
+
+// Tornado 6's _update_next: plans the run after the one at next_run_.
+void PeriodicCallback::update_next(IOLoop::time_point now) {
+  const duration interval = jittered_interval();
   if (next_run_ <= now) {
     // Jump to the first slot of the grid strictly after now: every slot missed while the
     // callback (or the loop) was busy is skipped, none is fired late in a burst.
-    const auto missed = (now - next_run_) / interval_;
-    next_run_ += (missed + 1) * interval_;
+    const auto missed = (now - next_run_) / interval;
+    next_run_ += (missed + 1) * interval;
+  } else {
+    // The clock went backwards during the run (a wall clock does when NTP steps it; an
+    // injected one can), so the slot just run still lies ahead. Planning it again would run
+    // it twice, as Tornado 4.5 did; like Tornado 6 we plan the one after it.
+    next_run_ += interval;
   }
-  // Otherwise the clock went backwards: like Tornado 4.5 we keep the planned slot.
-  timeout_ = loop_.call_at(next_run_, [this] { run(); });
+}
+
+// Tornado 6: interval * (1 + jitter * (random() - 0.5)). Drawn afresh for every plan.
+PeriodicCallback::duration PeriodicCallback::jittered_interval() {
+  if (jitter_ == 0) return interval_;
+  const double r = std::clamp(random_(), 0.0, 1.0);
+  const auto stretched =
+      std::chrono::duration<double, duration::period>(interval_) * (1 + jitter_ * (r - 0.5));
+  return std::max(duration(1), std::chrono::round<duration>(stretched));  // never a zero step
 }
 
 }  // namespace ch06

@@ -17,11 +17,13 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <typeinfo>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "clock.hpp"
+#include "common/log.hpp"
 #include "concurrent.hpp"
 #include "platform/blocking_alarm.hpp"
 #include "platform/poller.hpp"
@@ -36,6 +38,11 @@ template <class T>
 concept FileLike = requires(const T& file) {
   { file.fileno() } -> std::convertible_to<int>;
 };
+
+/// A callable the loop runs as a coroutine: its result is a Future (from chapter 6, a
+/// Coroutine, which is one). Tornado 4.5's _run_callback looks at what every callback returns.
+template <class F>
+concept ReturnsFuture = std::invocable<F&> && is_future_v<std::invoke_result_t<F&>>;
 
 /// Tornado's PollIOLoop: one thread, one `while`, one question to the kernel per turn.
 /// Everything here is for the loop's own thread only, except add_callback (any thread) and
@@ -210,9 +217,42 @@ class IOLoop {
   /// Calls `callback(future)` on the loop's thread, on the turn after `future` resolves (the
   /// next turn, if it already has): never inline inside set_result. If the loop is gone by
   /// the time the future resolves, nothing runs. Loop thread only, like the Future itself.
+  /// A callback whose result is a Future is a coroutine, as for add_callback below.
   template <class T, class F>
     requires std::invocable<F&, const Future<T>&>
   void add_future(const Future<T>& future, F callback);
+
+  /// Wherever the loop takes a callback, a callable whose result is a Future (a coroutine,
+  /// from chapter 6) goes on as a coroutine after its turn: the loop keeps the callable itself,
+  /// and so its captures, at one address until that Future is done (a coroutine's frame reads
+  /// its captures through the lambda it was called on), and reports the Future's failure
+  /// through handle_callback_exception, as it reports a plain callback's throw. Tornado 4.5:
+  /// _run_callback hands such a result to add_future. A plain callable takes the overloads
+  /// above, which these funnel into, unchanged.
+  template <ReturnsFuture F>
+  void add_callback(F callback) {
+    add_callback(keep_until_done(std::move(callback), "callback "));
+  }
+  template <ReturnsFuture F>
+  void spawn_callback(F callback) {
+    spawn_callback(keep_until_done(std::move(callback), "callback "));
+  }
+  template <ReturnsFuture F>
+  Timeout call_at(time_point when, F callback) {
+    return call_at(when, keep_until_done(std::move(callback), "timeout callback "));
+  }
+  template <ReturnsFuture F>
+  Timeout call_later(duration delay, F callback) {
+    return call_later(delay, keep_until_done(std::move(callback), "timeout callback "));
+  }
+  template <ReturnsFuture F>
+  Timeout add_timeout(time_point deadline, F callback) {
+    return call_at(deadline, std::move(callback));
+  }
+  template <ReturnsFuture F>
+  Timeout add_timeout(duration delay, F callback) {
+    return call_later(delay, std::move(callback));
+  }
 
   /// Starts the loop, runs `func` inside it, and stops when what it returned is done:
   /// returns the value, or rethrows the exception. `func` returns a Future<T> or nothing (a
@@ -314,6 +354,14 @@ class IOLoop {
   // longer than the blocking threshold. `describe` builds its name, only when needed.
   template <class Body, class Describe>
   void run_guarded(Body&& body, Describe&& describe);
+  // A plain callback that runs `callable` through run_until_done. The callable lives in a
+  // shared_ptr: copying the callback copies the pointer, never the callable, which stays at
+  // one address for as long as anyone needs it.
+  template <class F>
+  Callback keep_until_done(F callable, const char* kind, const std::type_info& named = typeid(F));
+  template <class F, class Over>
+  void run_until_done(const std::shared_ptr<F>& kept, const char* kind, const std::type_info& named,
+                      Over over);
 
   void take_callbacks();
   void run_callbacks();
@@ -396,8 +444,46 @@ void IOLoop::add_future(const Future<T>& future, F callback) {
   future.add_done_callback(
       [this, alive = std::weak_ptr(alive_), callback = std::move(callback)](const Future<T>& done) {
         if (alive.expired()) return;
-        add_callback([callback, done]() mutable { callback(done); });
+        auto call = [callback, done]() mutable { return callback(done); };
+        if constexpr (ReturnsFuture<decltype(call)>) {
+          add_callback(keep_until_done(std::move(call), "callback ", typeid(F)));  // named as given
+        } else {
+          add_callback(std::move(call));
+        }
       });
+}
+
+template <class F>
+IOLoop::Callback IOLoop::keep_until_done(F callable, const char* kind, const std::type_info& named) {
+  return [this, kind, named = &named, kept = std::make_shared<F>(std::move(callable))] {
+    run_until_done(kept, kind, *named, [] {});
+  };
+}
+
+// Tornado 4.5's _run_callback, for a callable whose result is a Future: calls it, then keeps
+// it (the add_future callback below holds `kept`) until that Future is done. On the turn
+// after, a failure is raised and reported as if the callable had thrown it (Tornado's
+// _discard_future_result), and `over` runs; at once, if the callable throws instead.
+template <class F, class Over>
+void IOLoop::run_until_done(const std::shared_ptr<F>& kept, const char* kind,
+                            const std::type_info& named, Over over) {
+  using T = awaited_t<std::invoke_result_t<F&>>;
+  std::optional<Future<T>> future;
+  try {
+    future.emplace((*kept)());
+  } catch (...) {
+    handle_callback_exception(kind + common::type_name(named), std::current_exception());
+    over();
+    return;
+  }
+  add_future(*future, [this, kept, kind, named = &named, over = std::move(over)](const Future<T>& done) mutable {
+    try {
+      done.result();
+    } catch (...) {
+      handle_callback_exception(kind + common::type_name(*named), std::current_exception());
+    }
+    over();
+  });
 }
 
 template <class F>
@@ -551,36 +637,76 @@ void IOLoop::close_fd(File& file) noexcept {
 /// Calls `callback` every `interval`, on `loop`, from start() until stop(). The schedule is a
 /// grid anchored at start(): each run is planned one interval after the previous plan, not
 /// after the previous run finished, and runs missed by a slow callback or a blocked loop are
-/// skipped, not fired in a burst. The first run comes one interval after start(). Bound to
-/// its loop at construction (Tornado 4.5); it must not outlive the loop. Destroying it stops it,
-/// but not from inside its own callback (the callback is running): call stop() there.
+/// skipped, not fired in a burst. The first run comes one interval after start(). A clock
+/// that goes backwards during a run still has the next run planned one interval on (Tornado
+/// 6; 4.5 planned the same slot again, and ran it twice). A `jitter` (Tornado 5.1) stretches
+/// or shrinks each interval at random, within a window of jitter * interval centred on it:
+/// 0.1 lets a 10 s interval come out anywhere from 9.5 s to 10.5 s, so that timers started
+/// together drift apart, at the same rate in the long run. Bound to its loop at construction
+/// (Tornado 4.5); it must not outlive the loop. Destroying it stops it, but not from inside
+/// its own callback (the callback is running): call stop() there.
 class PeriodicCallback {
  public:
   using Callback = IOLoop::Callback;
   using duration = IOLoop::duration;
+  /// Where the jitter comes from: a number from 0 to 1, as Python's random.random() gives.
+  using RandomSource = std::function<double()>;
 
-  /// Throws std::invalid_argument for an interval of zero or less, or an empty callback.
-  PeriodicCallback(IOLoop& loop, Callback callback, duration interval);
+  /// Throws std::invalid_argument for an interval of zero or less, an empty callback, or a
+  /// jitter outside [0, 1]. Without a `random` source it draws from a generator of its own.
+  PeriodicCallback(IOLoop& loop, Callback callback, duration interval, double jitter = 0,
+                   RandomSource random = {});
+  /// The same for a callback whose result is a Future (a coroutine, from chapter 6): a run
+  /// lasts until that Future is done, and only then is the next one planned, so runs never
+  /// overlap and a long one skips the slots it missed (Tornado 6.2; 4.5 let them overlap).
+  /// Its failure is reported as a plain callback's throw. The loop keeps the callable alive
+  /// while a run is under way, even if this PeriodicCallback is destroyed meanwhile.
+  template <ReturnsFuture F>
+  PeriodicCallback(IOLoop& loop, F callback, duration interval, double jitter = 0,
+                   RandomSource random = {});
   ~PeriodicCallback() { stop(); }
   PeriodicCallback(const PeriodicCallback&) = delete;
   PeriodicCallback& operator=(const PeriodicCallback&) = delete;
 
-  /// Starts the schedule; starting a running PeriodicCallback does nothing.
+  /// Starts the schedule; starting a running PeriodicCallback does nothing. Started again
+  /// from inside its own run, it leaves the planning of the next run to that run.
   void start();
   /// Stops it, also from inside its own callback. It may be started again.
   void stop() noexcept;
   bool is_running() const noexcept { return running_; }
 
  private:
+  void check_schedule();
   void run();
+  void end_run();
   void schedule_next();
+  void update_next(IOLoop::time_point now);
+  duration jittered_interval();
 
   IOLoop& loop_;
   Callback callback_;
   duration interval_;
+  double jitter_;
+  RandomSource random_;
   bool running_ = false;
+  bool in_run_ = false;  // a run is under way: it plans the next one when it ends
   IOLoop::time_point next_run_{};
   IOLoop::Timeout timeout_;
+  // For a callback whose result is a Future, instead of callback_: starts a run, and calls
+  // its argument when the run is over. Empty for a plain callback.
+  std::function<void(std::function<void()> over)> run_until_done_;
+  // What a run that ends after this PeriodicCallback is destroyed finds expired.
+  std::shared_ptr<const bool> alive_ = std::make_shared<const bool>(true);
 };
+
+template <ReturnsFuture F>
+PeriodicCallback::PeriodicCallback(IOLoop& loop, F callback, duration interval, double jitter,
+                                   RandomSource random)
+    : loop_(loop), interval_(interval), jitter_(jitter), random_(std::move(random)) {
+  check_schedule();
+  run_until_done_ = [&loop, kept = std::make_shared<F>(std::move(callback))](std::function<void()> over) {
+    loop.run_until_done(kept, "periodic callback ", typeid(F), std::move(over));
+  };
+}
 
 }  // namespace ch07

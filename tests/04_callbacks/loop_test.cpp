@@ -1,4 +1,5 @@
 // Every loop spec chapter 4 has: chapters 2 and 3's, and the callback specs.
+#include "callback_coroutines_spec.hpp"
 #include "callbacks_spec.hpp"
 #include "environments.hpp"
 #include "handlers_spec.hpp"
@@ -29,4 +30,11 @@ INSTANTIATE_TYPED_TEST_SUITE_P(ch04, StackContextsAcrossThreads, ch04_tests::Loo
 // The stack-context suites for Futures (chapter 5) and coroutines (chapter 6) wait.
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(StackContextFutures);
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(StackContextCoroutines);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch04, PeriodicCallbackMath, ch04_tests::OneLoop, EnvName);
+// callback_coroutines_spec.hpp's other suites wait for their chapters: Futures come in chapter
+// 5, coroutines in chapter 6.
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(CallbacksReturningFutures);
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(PeriodicCallbacksReturningFutures);
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(CoroutineCallbacks);
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(PeriodicCoroutines);
 }  // namespace spec

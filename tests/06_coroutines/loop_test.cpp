@@ -1,4 +1,5 @@
 // Every loop spec chapter 6 has: chapters 2 to 5's, and the coroutine specs.
+#include "callback_coroutines_spec.hpp"
 #include "callbacks_spec.hpp"
 #include "cancellation_spec.hpp"
 #include "coroutines_spec.hpp"
@@ -46,4 +47,9 @@ INSTANTIATE_TYPED_TEST_SUITE_P(ch06, StackContextFutures, ch06_tests::OneLoop, E
 INSTANTIATE_TYPED_TEST_SUITE_P(ch06, StackContextCoroutines, ch06_tests::OneLoop, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch06, GenTools, ch06_tests::OneLoop, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch06, WaitIterators, ch06_tests::OneLoop, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch06, PeriodicCallbackMath, ch06_tests::OneLoop, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch06, CallbacksReturningFutures, ch06_tests::Loops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch06, PeriodicCallbacksReturningFutures, ch06_tests::OneLoop, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch06, CoroutineCallbacks, ch06_tests::Loops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch06, PeriodicCoroutines, ch06_tests::OneLoop, EnvName);
 }  // namespace spec

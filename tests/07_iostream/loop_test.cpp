@@ -1,4 +1,5 @@
 // Every loop spec chapter 7 has: chapters 2 to 6's, and the IOStream specs.
+#include "callback_coroutines_spec.hpp"
 #include "callbacks_spec.hpp"
 #include "cancellation_spec.hpp"
 #include "coroutines_spec.hpp"
@@ -56,4 +57,9 @@ INSTANTIATE_TYPED_TEST_SUITE_P(ch07, StackContexts, ch07_tests::Loops, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch07, StackContextsAcrossThreads, ch07_tests::Loops, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch07, StackContextFutures, ch07_tests::OneLoop, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch07, StackContextCoroutines, ch07_tests::OneLoop, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch07, PeriodicCallbackMath, ch07_tests::OneLoop, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch07, CallbacksReturningFutures, ch07_tests::Loops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch07, PeriodicCallbacksReturningFutures, ch07_tests::OneLoop, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch07, CoroutineCallbacks, ch07_tests::Loops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch07, PeriodicCoroutines, ch07_tests::OneLoop, EnvName);
 }  // namespace spec
