@@ -609,22 +609,27 @@ TYPED_TEST_P(FuturesAcrossThreads, AnExecutorWhoseLastReferenceDiesInItsOwnJobSh
   using Executor = typename TestFixture::Executor;
   auto pool = std::make_shared<Executor>(2);
   std::weak_ptr<Executor> watch = pool;
-  std::atomic<bool> released{false};
-  std::atomic<bool> later_job_ran{false};
-  pool->submit([&] { later_job_ran = true; });
+  // On the heap, held by the jobs: nobody joins the worker that reads them last, so they
+  // must not live on this test's stack, which the next test reuses.
+  struct Flags {
+    std::atomic<bool> released{false};
+    std::atomic<bool> later_job_ran{false};
+  };
+  auto flags = std::make_shared<Flags>();
+  pool->submit([flags] { flags->later_job_ran = true; });
   // The job holds the last reference: the executor is destroyed on its own worker thread,
   // which cannot join itself.
-  pool->submit([&released, keep = pool] {
-    while (!released) std::this_thread::yield();
+  pool->submit([flags, keep = pool] {
+    while (!flags->released) std::this_thread::yield();
   });
   pool.reset();
 
-  released = true;
+  flags->released = true;
   common::testing::with_watchdog(5s, [&] {
     while (!watch.expired()) std::this_thread::sleep_for(1ms);
   });
 
-  EXPECT_TRUE(later_job_ran.load());
+  EXPECT_TRUE(flags->later_job_ran.load());
 }
 
 TYPED_TEST_P(FuturesAcrossThreads, ADefaultExecutorThatOutlivesItsLoopDropsTheLateResult) {

@@ -430,12 +430,14 @@ TYPED_TEST_P(BlockingSignal, WatchesHandlersAndTimeoutsOncePerPieceOfWork) {
     loop.remove_handler(fd);
     spin_in_a_blocked_callback(never, std::chrono::steady_clock::now() + 100ms);  // 5 thresholds
     fired_after.push_back(alarms_fired.load());
+    // The timeout is added here, not before the run: one due before the first poll would
+    // run first, and its stop() would end the loop before the handler's turn.
+    loop.call_later(1ms, [&] {
+      spin_in_a_blocked_callback(never, std::chrono::steady_clock::now() + 100ms);
+      fired_after.push_back(alarms_fired.load());
+      loop.stop();
+    });
   }, Loop::WRITE);
-  loop.call_later(1ms, [&] {
-    spin_in_a_blocked_callback(never, std::chrono::steady_clock::now() + 100ms);
-    fired_after.push_back(alarms_fired.load());
-    loop.stop();
-  });
 
   run_with_watchdog(loop);
 
