@@ -17,6 +17,9 @@ std::mutex& sink_mutex() {
 
 void default_sink(LogLevel level, std::string_view message) {
   if (level < LogLevel::warning) return;
+  // What the program printed before this line goes out first: piped, standard output is
+  // held in a buffer while standard error is not, and the two would come out of order.
+  std::fflush(stdout);
   std::fprintf(stderr, "[%.*s] %.*s\n", static_cast<int>(to_string(level).size()),
                to_string(level).data(), static_cast<int>(message.size()), message.data());
 }
@@ -48,11 +51,38 @@ std::string describe(std::exception_ptr error) {
   }
 }
 
+std::string short_type_name(std::string_view name) {
+  // A lambda inside a lambda demangles as "f::{lambda()#1}::operator()() const::{lambda()#1}":
+  // each "::operator()(...)" (with its parameters and a trailing " const") names the body the
+  // inner lambda was written in, which the enclosing lambda's name already says.
+  static constexpr std::string_view call = "::operator()(";
+  std::string out;
+  while (!name.empty()) {
+    const std::size_t at = name.find(call);
+    out += name.substr(0, at);
+    if (at == std::string_view::npos) break;
+    std::size_t end = at + call.size();
+    for (int depth = 1; end < name.size() && depth > 0; ++end) {
+      if (name[end] == '(') ++depth;
+      if (name[end] == ')') --depth;
+    }
+    name.remove_prefix(end);
+    if (name.starts_with(" const")) name.remove_prefix(6);
+  }
+  return out;
+}
+
 std::string type_name(const std::type_info& type) {
   int status = 0;
   const std::unique_ptr<char, void (*)(void*)> readable(
       abi::__cxa_demangle(type.name(), nullptr, nullptr, &status), std::free);
-  return status == 0 && readable ? readable.get() : type.name();
+  return status == 0 && readable ? short_type_name(readable.get()) : type.name();
+}
+
+std::string seconds_text(std::chrono::duration<double> seconds) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", seconds.count());
+  return text;
 }
 
 void log(LogLevel level, std::string_view message) {

@@ -2,6 +2,7 @@
 // read what was reported. Tornado logs to the "tornado.application" logger; this is ours.
 #pragma once
 
+#include <chrono>
 #include <exception>
 #include <functional>
 #include <mutex>
@@ -28,7 +29,17 @@ std::string describe(std::exception_ptr error);
 
 /// The readable name of a type, e.g. "main::{lambda()#1}" (the compiler's mangled name if it
 /// cannot be demangled): the closest C++ comes to the repr Python prints for a callable.
+/// A nested lambda is named by the lambdas it is in, as Python's __qualname__ names a
+/// nested function: "main::{lambda()#1}::{lambda()#1}".
 std::string type_name(const std::type_info& type);
+
+/// The short form type_name gives a demangled name: every "::operator()(...) const", the
+/// body an inner lambda was written in, is left out.
+std::string short_type_name(std::string_view demangled);
+
+/// A duration in seconds as a person writes it ("0.05", "2.5", "5"), for messages that say
+/// how long something waited: the way Python prints the float Tornado was given.
+std::string seconds_text(std::chrono::duration<double> seconds);
 
 /// Replaces the sink and returns the previous one; an empty sink restores the default.
 LogSink set_log_sink(LogSink sink);

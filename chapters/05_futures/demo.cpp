@@ -25,7 +25,7 @@ int main(int argc, char** argv) {
     return future;
   };
 
-  std::cout << "1. add_future: a Future that add_timeout resolves 10 ms later\n";
+  std::cout << "1. add_future: a Future that call_later resolves 10 ms later\n";
   loop.run_sync([&] {
     Future<void> done;
     loop.add_future(delayed(42, 10ms), [done](const Future<int>& f) {
@@ -79,8 +79,8 @@ int main(int argc, char** argv) {
   const Future<std::string> late = delayed(std::string("late"), 1s);
   try {
     loop.run_sync([&] { return late; }, 50ms);
-  } catch (const TimeoutError&) {
-    std::cout << "   run_sync gave up after 50 ms\n";
+  } catch (const TimeoutError& e) {
+    std::cout << "   run_sync raised TimeoutError: " << e.what() << "\n";
   }
   std::cout << "   and cancelled the Future it waited for: cancelled() is "
             << (late.cancelled() ? "true" : "false") << "\n";

@@ -16,7 +16,7 @@ def delayed(value, seconds):
     return future
 
 
-print("1. add_future: a Future that add_timeout resolves 10 ms later")
+print("1. add_future: a Future that call_later resolves 10 ms later")
 
 
 def example_one():
@@ -82,8 +82,8 @@ print("5. run_sync with a timeout that expires first")
 late = delayed("late", 1.0)
 try:
     loop.run_sync(lambda: late, timeout=0.050)
-except TimeoutError:
-    print("   run_sync gave up after 50 ms")
+except TimeoutError as e:
+    print(f"   run_sync raised TimeoutError: {e}")
 print(f"   and cancelled the Future it waited for: cancelled() is {str(late.cancelled()).lower()}")
 again = loop.run_sync(lambda: delayed("again", 0.005))
 print(f"   and the loop runs {again}")

@@ -115,8 +115,8 @@ Coroutine<void> catch_at_the_yield() {
 Coroutine<void> give_up_waiting() {
   try {
     co_await with_timeout(20ms, delayed(std::string("too late"), 1s));
-  } catch (const GenTimeoutError&) {
-    std::cout << "   gave up after 20 ms\n";
+  } catch (const GenTimeoutError& e) {
+    std::cout << "   with_timeout raised TimeoutError: " << e.what() << "\n";
   }
 }
 
@@ -171,8 +171,8 @@ int main(int argc, char** argv) {
   std::cout << "   run_sync's timeout cancels its coroutine the same way\n";
   try {
     loop.run_sync(download, 50ms);
-  } catch (const TimeoutError&) {
-    std::cout << "   then run_sync raised TimeoutError\n";
+  } catch (const TimeoutError& e) {
+    std::cout << "   then run_sync raised TimeoutError: " << e.what() << "\n";
   }
   // ---- end of scene 7 ----
 }

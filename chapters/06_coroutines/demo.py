@@ -77,8 +77,8 @@ def catch_at_the_yield():
 def give_up_waiting():
     try:
         yield gen.with_timeout(timedelta(milliseconds=20), delayed("too late", 1.0))
-    except TimeoutError:
-        print("   gave up after 20 ms")
+    except TimeoutError as e:
+        print(f"   with_timeout raised TimeoutError: {e}")
 
 
 # ---- scene 7: cancellation (a request the coroutine answers where it waits) ----
@@ -127,6 +127,6 @@ loop.run_sync(cancel_a_download)
 print("   run_sync's timeout cancels its coroutine the same way")
 try:
     loop.run_sync(download, timeout=0.050)
-except TimeoutError:
-    print("   then run_sync raised TimeoutError")
+except TimeoutError as e:
+    print(f"   then run_sync raised TimeoutError: {e}")
 # ---- end of scene 7 ----

@@ -547,8 +547,8 @@ auto IOLoop::run_sync(F func, std::optional<duration> timeout) {
   // the Run) alive, and a Run holding that Future back would be a cycle, never freed.
   const std::optional<Future<T>> future = std::exchange(run->future, std::nullopt);
   if (run->timed_out && (!future || !future->done() || future->cancelled())) {
-    throw TimeoutError("run_sync: the operation timed out after " +
-                       std::to_string(std::chrono::duration<double>(*timeout).count()) + " s");
+    // Tornado's words, so a port's logs and tests still find them.
+    throw TimeoutError("Operation timed out after " + common::seconds_text(*timeout) + " seconds");
   }
   if (!future || !future->done()) {
     throw std::runtime_error("run_sync: the loop was stopped before the operation finished");

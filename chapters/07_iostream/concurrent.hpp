@@ -4,7 +4,6 @@
 #pragma once
 
 #include <condition_variable>
-#include <cxxabi.h>
 #include <deque>
 #include <exception>
 #include <functional>
@@ -313,10 +312,7 @@ class Future {
     if (const auto* wrapped = callback.template target<stack_context::Wrapped<const Future&>>()) {
       return type_name(wrapped->inner());
     }
-    int status = 0;
-    std::unique_ptr<char, void (*)(void*)> readable(
-        abi::__cxa_demangle(callback.target_type().name(), nullptr, nullptr, &status), std::free);
-    return status == 0 && readable ? readable.get() : callback.target_type().name();
+    return common::type_name(callback.target_type());
   }
 
   std::shared_ptr<State> state_;

@@ -79,7 +79,7 @@ Coroutine<HTTPResponse> fetch(std::string url, FetchOptions options) {
   // One deadline for the whole exchange. While connecting, with_timeout stands guard; once
   // there is a stream, a timer that closes it makes any pending read or write fail.
   const IOLoop::time_point deadline = loop->time() + timeout;
-  const std::string seconds = std::to_string(std::chrono::duration<double>(timeout).count()) + " s";
+  const std::string seconds = common::seconds_text(timeout) + " s";
   std::shared_ptr<IOStream> stream;
   try {
     stream = co_await with_timeout(deadline, IOStream::connect(*loop, where.host, where.port));

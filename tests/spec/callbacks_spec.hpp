@@ -26,6 +26,7 @@ namespace spec {
 using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::StartsWith;
 
 template <class Env>
@@ -223,6 +224,22 @@ TYPED_TEST_P(Callbacks, TheReportNamesTheCallablesType) {
   EXPECT_THAT(loop.reported[0].where, HasSubstr("NamedTask"));
 }
 
+TYPED_TEST_P(Callbacks, ALambdaInALambdaIsNamedByTheLambdasItIsInAndNothingElse) {
+  auto& loop = this->loop;
+  loop.add_callback([&] {
+    loop.add_callback([] { throw std::runtime_error("nested"); });
+    loop.add_callback([&] { loop.stop(); });
+  });
+
+  run_with_watchdog(loop);
+
+  // As Python's __qualname__ says "f.<locals>.<lambda>": not the compiler's
+  // "{lambda()#1}::operator()() const::{lambda()#1}", which names the body twice.
+  ASSERT_EQ(loop.reported.size(), 1u);
+  EXPECT_THAT(loop.reported[0].where, HasSubstr("TestBody()::{lambda()#1}::{lambda()#1}"));
+  EXPECT_THAT(loop.reported[0].where, Not(HasSubstr("operator()")));
+}
+
 TYPED_TEST_P(Callbacks, AddCallbackOnAClosedLoopIsDroppedAndReleased) {
   auto& loop = this->loop;
   loop.close();
@@ -262,6 +279,7 @@ REGISTER_TYPED_TEST_SUITE_P(Callbacks, RunOnTheNextTurnInTheOrderTheyWereAdded,
                             StopBeforeStartRunsNothingAndKeepsTheQueue, SpawnCallbackIsAddCallback,
                             EveryKindOfExceptionIsReportedAndTheLoopGoesOn,
                             TheReportNamesTheCallablesType,
+                            ALambdaInALambdaIsNamedByTheLambdasItIsInAndNothingElse,
                             AddCallbackOnAClosedLoopIsDroppedAndReleased,
                             CloseDropsQueuedCallbacksAndClosesEveryDescriptorItOpened);
 
