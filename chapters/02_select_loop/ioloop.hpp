@@ -2,7 +2,8 @@
 // Adds over chapter 1: IOLoop with add_handler, update_handler, remove_handler, READ/WRITE/
 //   ERROR, start/stop, close, current() (and MakeCurrent), configure(); a Poller interface
 //   with select, poll and epoll.
-// Not yet: timers (chapter 3), add_callback and a stop() from another thread (chapter 4).
+// Not yet: timers (chapter 3); add_callback, the one way to reach the loop (and so stop it)
+//   from another thread (chapter 4).
 // Tornado: ioloop.py, class PollIOLoop, IOLoop.configure; platform/epoll.py; the _Select shim.
 #pragma once
 

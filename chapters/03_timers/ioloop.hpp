@@ -1,7 +1,8 @@
 // Chapter 3: Timers.
 // Adds over chapter 2: call_at, call_later, add_timeout, remove_timeout, time(); an
 //   injectable Clock with a VirtualClock for tests; the poll sleeps until the nearest deadline.
-// Not yet: add_callback and a stop() from another thread (chapter 4).
+// Not yet: add_callback, the one way to reach the loop (and so stop it) from another thread
+//   (chapter 4).
 // Tornado: ioloop.py, PollIOLoop.call_at / remove_timeout, class _Timeout, time_func.
 #pragma once
 

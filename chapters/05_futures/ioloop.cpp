@@ -81,10 +81,11 @@ void check_events(const char* who, unsigned events) {
 
 // Heap order: the entry that must run first is on top. std::push_heap builds a max-heap,
 // so "greater" means "runs later": a later deadline, or the same deadline scheduled later.
-bool runs_later(const auto& a, const auto& b) noexcept {
+// (A lambda, so the heap algorithms take it as it is: IOLoop's HeapEntry is private.)
+constexpr auto runs_later = [](const auto& a, const auto& b) noexcept {
   if (a.deadline != b.deadline) return a.deadline > b.deadline;
   return a.sequence > b.sequence;
-}
+};
 
 // The next capacity of a vector that is full: double it, as push_back does.
 std::size_t grown(std::size_t capacity) noexcept { return capacity < 8 ? 16 : 2 * capacity; }
@@ -291,7 +292,7 @@ IOLoop::Timeout IOLoop::call_at(time_point when, Callback callback) {
   const std::uint64_t sequence = ++timeout_counter_;
   slots_[slot] = Slot{std::move(callback), sequence, true};
   timeouts_.push_back({when, sequence, slot});
-  std::push_heap(timeouts_.begin(), timeouts_.end(), runs_later<HeapEntry, HeapEntry>);
+  std::push_heap(timeouts_.begin(), timeouts_.end(), runs_later);
   return Timeout(slot, sequence);
 }
 
@@ -373,7 +374,7 @@ void IOLoop::pop_due_timeouts() {
     const HeapEntry top = timeouts_.front();
     const bool live = is_live(top);
     if (live && top.deadline > now) break;
-    std::pop_heap(timeouts_.begin(), timeouts_.end(), runs_later<HeapEntry, HeapEntry>);
+    std::pop_heap(timeouts_.begin(), timeouts_.end(), runs_later);
     timeouts_.pop_back();
     if (live) {
       slots_[top.slot].in_heap = false;
@@ -399,7 +400,7 @@ void IOLoop::run_timeouts() {
 
 void IOLoop::compact_timeouts() noexcept {
   std::erase_if(timeouts_, [this](const HeapEntry& entry) { return !is_live(entry); });
-  std::make_heap(timeouts_.begin(), timeouts_.end(), runs_later<HeapEntry, HeapEntry>);
+  std::make_heap(timeouts_.begin(), timeouts_.end(), runs_later);
   cancellations_ = 0;
   ++compactions_;
 }

@@ -7,7 +7,6 @@
 
 #include <coroutine>
 #include <cstdlib>
-#include <cxxabi.h>
 #include <deque>
 #include <exception>
 #include <functional>
@@ -78,7 +77,7 @@ class AnyFuture {
     const auto* model = dynamic_cast<const Model<T>*>(impl_.get());
     if (model == nullptr) {
       throw std::logic_error("AnyFuture::as: it holds " + held_type() + ", not a Future<" +
-                             readable(typeid(T)) + ">");
+                             common::type_name(typeid(T)) + ">");
     }
     return model->future;
   }
@@ -112,16 +111,10 @@ class AnyFuture {
     Future<T> future;
   };
 
-  static std::string readable(const std::type_info& type) {
-    int status = 0;
-    std::unique_ptr<char, void (*)(void*)> name(
-        abi::__cxa_demangle(type.name(), nullptr, nullptr, &status), std::free);
-    return status == 0 && name ? name.get() : type.name();
-  }
   std::string held_type() const {
     if (moment_) return "moment";
     if (!impl_) return "nothing";
-    return "a Future<" + readable(impl_->value_type()) + ">";
+    return "a Future<" + common::type_name(impl_->value_type()) + ">";
   }
 
   std::shared_ptr<const Concept> impl_;
@@ -675,8 +668,9 @@ class Coroutine;
 
 namespace detail {
 
-// What the body, its awaiters and its Runner share, inside the coroutine frame.
-struct PromiseBase {
+// What the body, its awaiters and its Runner share, inside the coroutine frame: the same
+// for every T.
+struct FrameState {
   AnyFuture waiting_on;        // set when the body suspends on a pending Future
   std::exception_ptr thrown;   // what the Runner threw in: raised by the paused co_await
   std::exception_ptr escaped;  // an exception that left the body
@@ -693,6 +687,18 @@ struct PromiseBase {
 
   std::suspend_never initial_suspend() noexcept { return {}; }  // the first step runs in the call
   void unhandled_exception() noexcept { escaped = std::current_exception(); }
+};
+
+// How the body hands back what it co_returns. A promise has return_value or return_void,
+// never both: the choice is made here, so Promise below is written once for every T.
+template <class T>
+struct Returned {
+  std::optional<T> value;
+  void return_value(T v) { value.emplace(std::move(v)); }
+};
+template <>
+struct Returned<void> {
+  void return_void() noexcept {}
 };
 
 template <class T>
@@ -795,8 +801,10 @@ struct MomentAwaiter {
   }
 };
 
+// The coroutine's promise: the frame's state, its return value, the Future<T> that reports
+// the outcome, and what co_await accepts.
 template <class T>
-struct PromiseOf : PromiseBase {
+struct Promise : FrameState, Returned<T> {
   Future<T> result;
 
   Coroutine<T> get_return_object();
@@ -811,54 +819,40 @@ struct PromiseOf : PromiseBase {
     }
     void await_suspend(std::coroutine_handle<>) noexcept {}
     void await_resume() noexcept {}
-    PromiseOf& self;
+    Promise& self;
   };
   FinalAwaiter final_suspend() noexcept { return {*this}; }
 
   // What co_await and co_yield accept: Tornado's convert_yielded.
   template <class U>
   FutureAwaiter<T, U> await_transform(Future<U> future) {
-    return {std::move(future), static_cast<Promise<T>&>(*this)};
+    return {std::move(future), *this};
   }
   template <class U>
   FutureAwaiter<T, std::vector<Stored<U>>> await_transform(const std::vector<Future<U>>& children) {
-    return {multi(children), static_cast<Promise<T>&>(*this)};
+    return {multi(children), *this};
   }
   template <class K, class U>
   FutureAwaiter<T, std::map<K, Stored<U>>> await_transform(const std::map<K, Future<U>>& children) {
-    return {multi(children), static_cast<Promise<T>&>(*this)};
+    return {multi(children), *this};
   }
-  MomentAwaiter<T> await_transform(Moment) { return {static_cast<Promise<T>&>(*this)}; }
+  MomentAwaiter<T> await_transform(Moment) { return {*this}; }
   template <class X>
   auto yield_value(X&& yielded) {
     return await_transform(std::forward<X>(yielded));
   }
 
  private:
-  void deliver() noexcept;
-};
-
-template <class T>
-struct Promise : PromiseOf<T> {
-  std::optional<T> value;
-  void return_value(T v) { value.emplace(std::move(v)); }
-};
-template <>
-struct Promise<void> : PromiseOf<void> {
-  void return_void() noexcept {}
-};
-
-template <class T>
-void PromiseOf<T>::deliver() noexcept {
-  auto& self = static_cast<Promise<T>&>(*this);
-  if (self.escaped) {
-    fail_or_cancel(result, self.escaped);
-  } else if constexpr (std::is_void_v<T>) {
-    result.set_result();
-  } else {
-    result.set_result(std::move(*self.value));
+  void deliver() noexcept {
+    if (escaped) {
+      fail_or_cancel(result, escaped);
+    } else if constexpr (std::is_void_v<T>) {
+      result.set_result();
+    } else {
+      result.set_result(std::move(*this->value));
+    }
   }
-}
+};
 
 }  // namespace detail
 
@@ -885,7 +879,7 @@ class Coroutine : public Future<T> {
 
 namespace detail {
 template <class T>
-Coroutine<T> PromiseOf<T>::get_return_object() {
+Coroutine<T> Promise<T>::get_return_object() {
   return Coroutine<T>(result);
 }
 }  // namespace detail
