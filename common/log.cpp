@@ -51,23 +51,73 @@ std::string describe(std::exception_ptr error) {
   }
 }
 
+namespace {
+
+// The index just past the bracket that closes the one at `open` (or the end, if none does).
+std::size_t past_matching(std::string_view text, std::size_t open, char opening, char closing) {
+  int depth = 0;
+  for (std::size_t at = open; at < text.size(); ++at) {
+    if (text[at] == opening) ++depth;
+    if (text[at] == closing && --depth == 0) return at + 1;
+  }
+  return text.size();
+}
+
+// Drops the template arguments at the end of `out`, if it ends with them ("f<int>" -> "f").
+void drop_trailing_template_arguments(std::string& out) {
+  if (out.empty() || out.back() != '>') return;
+  int depth = 0;
+  for (std::size_t at = out.size(); at-- > 0;) {
+    if (out[at] == '>') ++depth;
+    if (out[at] == '<' && --depth == 0) {
+      out.erase(at);
+      return;
+    }
+  }
+}
+
+}  // namespace
+
 std::string short_type_name(std::string_view name) {
-  // A lambda inside a lambda demangles as "f::{lambda()#1}::operator()() const::{lambda()#1}":
-  // each "::operator()(...)" (with its parameters and a trailing " const") names the body the
-  // inner lambda was written in, which the enclosing lambda's name already says.
+  // A lambda is named by the function it is written in, and the compiler spells that
+  // function out whole: "ch06::IOLoop::run_sync<F>(F, std::optional<...>)::{lambda()#1}",
+  // and for a lambda inside a lambda "f()::{lambda()#1}::operator()() const::{lambda()#1}".
+  // Like Python's __qualname__, we keep the names and drop the signatures: each enclosing
+  // function's parameters and template arguments, and each "::operator()(...) const", the
+  // body an inner lambda was written in, which the enclosing lambda's name already says.
   static constexpr std::string_view call = "::operator()(";
   std::string out;
-  while (!name.empty()) {
-    const std::size_t at = name.find(call);
-    out += name.substr(0, at);
-    if (at == std::string_view::npos) break;
-    std::size_t end = at + call.size();
-    for (int depth = 1; end < name.size() && depth > 0; ++end) {
-      if (name[end] == '(') ++depth;
-      if (name[end] == ')') --depth;
+  std::size_t at = 0;
+  while (at < name.size()) {
+    if (name.substr(at).starts_with(call)) {
+      at = past_matching(name, at + call.size() - 1, '(', ')');
+      if (name.substr(at).starts_with(" const")) at += 6;
+      continue;
     }
-    name.remove_prefix(end);
-    if (name.starts_with(" const")) name.remove_prefix(6);
+    const char c = name[at];
+    if (c == '{') {  // "{lambda(int)#1}": its own signature stays, it is the lambda's name
+      const std::size_t end = past_matching(name, at, '{', '}');
+      out += name.substr(at, end - at);
+      at = end;
+      continue;
+    }
+    if (c == '(' && !out.empty() && out.back() != ':') {  // not "(anonymous namespace)"
+      std::size_t end = past_matching(name, at, '(', ')');
+      if (name.substr(end).starts_with(" const")) end += 6;
+      if (name.substr(end).starts_with("::")) {  // an enclosing function's parameters
+        drop_trailing_template_arguments(out);
+        at = end;
+        continue;
+      }
+    }
+    out += c;
+    ++at;
+  }
+  // The standard library's string, as everyone writes it.
+  static constexpr std::string_view long_string =
+      "std::__cxx11::basic_string<char, std::char_traits<char>, std::allocator<char> >";
+  for (std::size_t found; (found = out.find(long_string)) != std::string::npos;) {
+    out.replace(found, long_string.size(), "std::string");
   }
   return out;
 }

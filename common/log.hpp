@@ -29,12 +29,13 @@ std::string describe(std::exception_ptr error);
 
 /// The readable name of a type, e.g. "main::{lambda()#1}" (the compiler's mangled name if it
 /// cannot be demangled): the closest C++ comes to the repr Python prints for a callable.
-/// A nested lambda is named by the lambdas it is in, as Python's __qualname__ names a
-/// nested function: "main::{lambda()#1}::{lambda()#1}".
+/// A lambda is named by the functions and lambdas it is in, as Python's __qualname__ names
+/// a nested function: "main::{lambda()#1}::{lambda()#1}", "ch06::IOLoop::run_sync::{lambda()#1}".
 std::string type_name(const std::type_info& type);
 
-/// The short form type_name gives a demangled name: every "::operator()(...) const", the
-/// body an inner lambda was written in, is left out.
+/// The short form type_name gives a demangled name: the enclosing functions' parameters and
+/// template arguments, and every "::operator()(...) const" (the body an inner lambda was
+/// written in), are left out. A class's template arguments stay: "std::vector<int, ...>".
 std::string short_type_name(std::string_view demangled);
 
 /// A duration in seconds as a person writes it ("0.05", "2.5", "5"), for messages that say

@@ -236,7 +236,7 @@ TYPED_TEST_P(Callbacks, ALambdaInALambdaIsNamedByTheLambdasItIsInAndNothingElse)
   // As Python's __qualname__ says "f.<locals>.<lambda>": not the compiler's
   // "{lambda()#1}::operator()() const::{lambda()#1}", which names the body twice.
   ASSERT_EQ(loop.reported.size(), 1u);
-  EXPECT_THAT(loop.reported[0].where, HasSubstr("TestBody()::{lambda()#1}::{lambda()#1}"));
+  EXPECT_THAT(loop.reported[0].where, HasSubstr("TestBody::{lambda()#1}::{lambda()#1}"));
   EXPECT_THAT(loop.reported[0].where, Not(HasSubstr("operator()")));
 }
 
