@@ -118,7 +118,8 @@ void IOLoop::make_current() noexcept { current_loop = {this, open_}; }  // close
 void IOLoop::clear_current() noexcept { current_loop = {}; }
 
 void IOLoop::add_handler(int fd, Handler handler, unsigned events) {
-  add_entry(fd, Entry{std::move(handler), {}}, events);
+  const std::type_info& named = handler.target_type();
+  add_entry(fd, Entry{std::move(handler), {}, &named}, events);
 }
 
 void IOLoop::add_entry(int fd, Entry entry, unsigned events) {
@@ -184,6 +185,7 @@ void IOLoop::start() {
       current_loop = previous;
       loop.running_ = false;  // Tornado leaves it set after a fatal poll error; we do not
       loop.stopped_ = false;  // a stop() issued during this run must not cancel the next one
+      if (loop.tracer_) loop.tracer_->record({.what = TraceEvent::What::stopped, .turn = loop.turns_});
     }
   } scope(*this);
 
@@ -191,12 +193,25 @@ void IOLoop::start() {
   // the ones the finished loop and the notes' diagram use.
   while (true) {
     if (!running_) break;
+    ++turns_;
+    if (tracer_) tracer_->record({.what = TraceEvent::What::turn, .turn = turns_});
     // (4) Sleep in the poller until some fd is ready: there is nothing else to wait for.
-    const Poller::Result polled = poller_->poll(std::nullopt);
+    const Poller::Result polled = tracer_ ? traced_poll(std::nullopt) : poller_->poll(std::nullopt);
     if (polled.interrupted) continue;  // EINTR: a signal arrived; simply go round again
     // (5) Dispatch ready fds one at a time; a handler may remove another fd's handler.
     dispatch(polled.events);
   }
+}
+
+// The poll, timed and reported: what start() calls instead when a tracer is set.
+Poller::Result IOLoop::traced_poll(std::optional<std::chrono::nanoseconds> timeout) {
+  const auto before = std::chrono::steady_clock::now();
+  const Poller::Result polled = poller_->poll(timeout);
+  TraceEvent event{.what = TraceEvent::What::polled, .turn = turns_, .backend = poller_name_,
+                   .asked = timeout, .slept = std::chrono::steady_clock::now() - before};
+  event.ready.assign(polled.events.begin(), polled.events.end());
+  tracer_->record(event);
+  return polled;
 }
 
 void IOLoop::stop() noexcept {
@@ -246,6 +261,10 @@ void IOLoop::run_handler(int fd, unsigned events) {
                     "keeps it open?)");
     return;
   }
+  if (tracer_) {
+    tracer_->record({.what = TraceEvent::What::run, .turn = turns_, .fd = fd, .events = events,
+                     .callable = it->second.named});
+  }
   try {
     it->second.handler(fd, events);
   } catch (...) {
@@ -256,6 +275,7 @@ void IOLoop::run_handler(int fd, unsigned events) {
       handle_callback_exception("handler for fd " + std::to_string(fd), error);
     }
   }
+  if (tracer_) tracer_->record({.what = TraceEvent::What::returned, .turn = turns_});
 }
 
 void IOLoop::handle_callback_exception(std::string_view where, std::exception_ptr error) {

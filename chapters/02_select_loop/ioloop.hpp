@@ -8,6 +8,7 @@
 #pragma once
 
 #include <concepts>
+#include <cstdint>
 #include <exception>
 #include <functional>
 #include <memory>
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "platform/poller.hpp"
+#include "trace.hpp"
 
 namespace ch02 {
 
@@ -112,6 +114,12 @@ class IOLoop {
   /// no-op. The destructor closes an open loop without closing the fds.
   void close(bool all_fds = false);
 
+  /// Sends an account of every turn to `tracer` (nullptr: none), from the next event on.
+  /// A new loop starts with the one $TUTORIAL_TRACE asks for (see trace.hpp).
+  void set_tracer(std::shared_ptr<Tracer> tracer) noexcept { tracer_ = std::move(tracer); }
+  /// How many turns the loop has begun, over all its runs.
+  std::uint64_t turns() const noexcept { return turns_; }
+
   bool running() const noexcept { return running_; }
   bool closed() const noexcept { return closed_; }
   std::string_view poller_name() const noexcept { return poller_name_; }
@@ -133,12 +141,14 @@ class IOLoop {
   struct Entry {
     Handler handler;
     std::function<void()> close_file;  // an object's close_fd; empty for a plain int fd
+    const std::type_info* named = nullptr;  // what the trace calls it (the caller's callable)
   };
 
   void become_current(MakeCurrent policy);
   void add_entry(int fd, Entry entry, unsigned events);
   void dispatch(std::span<const Event> events);
   void run_handler(int fd, unsigned events);
+  Poller::Result traced_poll(std::optional<std::chrono::nanoseconds> timeout);
 
   std::unique_ptr<Poller> poller_;
   std::string_view poller_name_;  // names are string literals, so this outlives the poller
@@ -151,6 +161,8 @@ class IOLoop {
   // during its own call is undefined, so removal during a round extracts the whole table
   // node, which keeps the handler where it is, and parks it here until the round is over.
   std::vector<std::unordered_map<int, Entry>::node_type> retired_;
+  std::shared_ptr<Tracer> tracer_ = tracer_from_environment();
+  std::uint64_t turns_ = 0;
   bool running_ = false;
   bool stopped_ = false;  // a stop() that arrived while idle: the next start() returns at once
   bool closed_ = false;
@@ -166,6 +178,7 @@ void IOLoop::add_handler(File& file, FileHandler handler, unsigned events) {
     handler(file, ready);
   };
   entry.close_file = [&file] { close_fd(file); };
+  entry.named = &typeid(FileHandler);
   add_entry(file.fileno(), std::move(entry), events);
 }
 

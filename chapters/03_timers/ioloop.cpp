@@ -142,7 +142,8 @@ void IOLoop::make_current() noexcept { current_loop = {this, open_}; }  // close
 void IOLoop::clear_current() noexcept { current_loop = {}; }
 
 void IOLoop::add_handler(int fd, Handler handler, unsigned events) {
-  add_entry(fd, Entry{std::move(handler), {}}, events);
+  const std::type_info& named = handler.target_type();
+  add_entry(fd, Entry{std::move(handler), {}, &named}, events);
 }
 
 void IOLoop::add_entry(int fd, Entry entry, unsigned events) {
@@ -208,26 +209,47 @@ void IOLoop::start() {
       current_loop = previous;
       loop.running_ = false;  // Tornado leaves it set after a fatal poll error; we do not
       loop.stopped_ = false;  // a stop() issued during this run must not cancel the next one
+      if (loop.tracer_) loop.tracer_->record({.what = TraceEvent::What::stopped, .turn = loop.turns_});
     }
   } scope(*this);
 
   // Step (1), the callback queue, arrives in chapter 4; the numbers are the ones the
   // finished loop and the notes' diagram use.
   while (true) {
+    ++turns_;
     // (2) Decide which timeouts are due before running anything: a timeout that schedules
     //     another for "now" cannot make it run in this same turn.
     pop_due_timeouts();
+    if (tracer_) {
+      tracer_->record({.what = TraceEvent::What::turn, .turn = turns_, .due = due_.size(),
+                       .heap = timeouts_.size(), .tombstones = cancellations_});
+    }
     // (3) Run the due timeouts, in deadline order.
     run_timeouts();
     if (!running_) break;
     // (4) Sleep in the poller until an fd is ready or the nearest deadline passes.
     const std::optional<time_point> deadline = nearest_deadline();
-    const Poller::Result polled = poller_->poll(clock_->wait_limit(deadline));
+    const Poller::Result polled = tracer_ ? traced_poll(clock_->wait_limit(deadline), deadline)
+                                          : poller_->poll(clock_->wait_limit(deadline));
     if (polled.interrupted) continue;  // EINTR: a signal arrived; simply go round again
     if (polled.events.empty() && deadline) clock_->idle_until(*deadline);
     // (5) Dispatch ready fds one at a time; a handler may remove another fd's handler.
     dispatch(polled.events);
   }
+}
+
+// The poll, timed and reported: what start() calls instead when a tracer is set.
+Poller::Result IOLoop::traced_poll(std::optional<duration> timeout, std::optional<time_point> deadline) {
+  std::optional<duration> deadline_in;
+  if (deadline) deadline_in = *deadline - time();
+  const auto before = std::chrono::steady_clock::now();
+  const Poller::Result polled = poller_->poll(timeout);
+  TraceEvent event{.what = TraceEvent::What::polled, .turn = turns_, .backend = poller_name_,
+                   .asked = timeout, .deadline_in = deadline_in,
+                   .slept = std::chrono::steady_clock::now() - before};
+  event.ready.assign(polled.events.begin(), polled.events.end());
+  tracer_->record(event);
+  return polled;
 }
 
 void IOLoop::stop() noexcept {
@@ -349,11 +371,16 @@ void IOLoop::run_timeouts() {
     // Checked again now: an earlier timeout of this same turn may have removed this one.
     if (!is_live(entry)) continue;
     const Callback callback = release_slot(entry.slot);
+    if (tracer_) {
+      tracer_->record({.what = TraceEvent::What::run, .turn = turns_, .work = TraceEvent::Work::timeout,
+                       .callable = &callback.target_type()});
+    }
     try {
       callback();
     } catch (...) {
       handle_callback_exception("timeout callback", std::current_exception());
     }
+    if (tracer_) tracer_->record({.what = TraceEvent::What::returned, .turn = turns_});
   }
   due_.clear();
 }
@@ -415,6 +442,10 @@ void IOLoop::run_handler(int fd, unsigned events) {
                     "keeps it open?)");
     return;
   }
+  if (tracer_) {
+    tracer_->record({.what = TraceEvent::What::run, .turn = turns_, .fd = fd, .events = events,
+                     .callable = it->second.named});
+  }
   try {
     it->second.handler(fd, events);
   } catch (...) {
@@ -425,6 +456,7 @@ void IOLoop::run_handler(int fd, unsigned events) {
       handle_callback_exception("handler for fd " + std::to_string(fd), error);
     }
   }
+  if (tracer_) tracer_->record({.what = TraceEvent::What::returned, .turn = turns_});
 }
 
 void IOLoop::handle_callback_exception(std::string_view where, std::exception_ptr error) {

@@ -20,6 +20,7 @@
 
 #include "clock.hpp"
 #include "platform/poller.hpp"
+#include "trace.hpp"
 
 namespace ch03 {
 
@@ -163,6 +164,12 @@ class IOLoop {
   /// no-op. The destructor closes an open loop without closing the fds.
   void close(bool all_fds = false);
 
+  /// Sends an account of every turn to `tracer` (nullptr: none), from the next event on.
+  /// A new loop starts with the one $TUTORIAL_TRACE asks for (see trace.hpp).
+  void set_tracer(std::shared_ptr<Tracer> tracer) noexcept { tracer_ = std::move(tracer); }
+  /// How many turns the loop has begun, over all its runs.
+  std::uint64_t turns() const noexcept { return turns_; }
+
   bool running() const noexcept { return running_; }
   bool closed() const noexcept { return closed_; }
   std::string_view poller_name() const noexcept { return poller_name_; }
@@ -185,6 +192,7 @@ class IOLoop {
   struct Entry {
     Handler handler;
     std::function<void()> close_file;  // an object's close_fd; empty for a plain int fd
+    const std::type_info* named = nullptr;  // what the trace calls it (the caller's callable)
   };
 
   // One heap entry. The deadline and sequence number are inline, so sifting compares
@@ -207,6 +215,7 @@ class IOLoop {
   void add_entry(int fd, Entry entry, unsigned events);
   void dispatch(std::span<const Event> events);
   void run_handler(int fd, unsigned events);
+  Poller::Result traced_poll(std::optional<duration> timeout, std::optional<time_point> deadline);
 
   bool is_live(const HeapEntry& entry) const noexcept {
     return slots_[entry.slot].sequence == entry.sequence;
@@ -240,6 +249,8 @@ class IOLoop {
   std::size_t cancellations_ = 0;  // tombstones in timeouts_
   std::size_t compactions_ = 0;
 
+  std::shared_ptr<Tracer> tracer_ = tracer_from_environment();
+  std::uint64_t turns_ = 0;
   bool running_ = false;
   bool stopped_ = false;  // a stop() that arrived while idle: the next start() returns at once
   bool closed_ = false;
@@ -255,6 +266,7 @@ void IOLoop::add_handler(File& file, FileHandler handler, unsigned events) {
     handler(file, ready);
   };
   entry.close_file = [&file] { close_fd(file); };
+  entry.named = &typeid(FileHandler);
   add_entry(file.fileno(), std::move(entry), events);
 }
 

@@ -41,17 +41,23 @@ bool is_broken_pipe(std::exception_ptr error) {
   }
 }
 
-// The readable name of a callable's type, e.g. "main::{lambda()#1}": the closest C++ comes
-// to the repr Tornado prints for a failing callback.
-// A callback that carries a stack context is named for what it wraps.
+// The type a callable is named by: a callback that carries a stack context is named for
+// what it wraps.
 template <class Function>
-std::string name_of(const Function& function) {
+const std::type_info& type_of(const Function& function) {
   if constexpr (std::is_same_v<Function, IOLoop::Callback>) {
     if (const auto* wrapped = function.template target<stack_context::Wrapped<>>()) {
-      return name_of(wrapped->inner());
+      return type_of(wrapped->inner());
     }
   }
-  return common::type_name(function.target_type());
+  return function.target_type();
+}
+
+// The readable name of a callable's type, e.g. "main::{lambda()#1}": the closest C++ comes
+// to the repr Tornado prints for a failing callback.
+template <class Function>
+std::string name_of(const Function& function) {
+  return common::type_name(type_of(function));
 }
 
 std::string milliseconds(std::chrono::nanoseconds d) {
@@ -114,6 +120,7 @@ IOLoop::IOLoop(std::unique_ptr<Poller> poller, std::shared_ptr<Clock> clock, Mak
   // Under no stack context: the waker serves every caller, not the one making the loop.
   const stack_context::NullContext no_context;
   add_handler(waker_, [](Waker& waker, unsigned) { waker.consume(); }, READ);
+  handlers_.at(waker_.fileno()).named = &typeid(Waker);  // the trace names it "ch04::Waker"
   poller_name_ = poller_->name();
   become_current(policy);
 }
@@ -172,7 +179,8 @@ void IOLoop::make_current() noexcept { current_loop = {this, open_}; }  // close
 void IOLoop::clear_current() noexcept { current_loop = {}; }
 
 void IOLoop::add_handler(int fd, Handler handler, unsigned events) {
-  add_entry(fd, Entry{std::move(handler), {}}, events);
+  const std::type_info& named = handler.target_type();
+  add_entry(fd, Entry{std::move(handler), {}, &named}, events);
 }
 
 void IOLoop::add_entry(int fd, Entry entry, unsigned events) {
@@ -239,6 +247,7 @@ void IOLoop::start() {
       current_loop = previous;
       loop.running_ = false;  // Tornado leaves it set after a fatal poll error; we do not
       loop.stopped_ = false;  // a stop() issued during this run must not cancel the next one
+      if (loop.tracer_) loop.tracer_->record({.what = TraceEvent::What::stopped, .turn = loop.turns_});
     }
   } scope(*this);
   // Whatever contexts the caller of start() had open, the loop's turns run under none: each
@@ -248,11 +257,16 @@ void IOLoop::start() {
   thread_id_.store(std::this_thread::get_id(), std::memory_order_relaxed);
 
   while (true) {
+    ++turns_;
     // (1) Callbacks added from now on wait for the next turn, so I/O is never starved.
     take_callbacks();
     // (2) Decide which timeouts are due before running anything: a timeout that schedules
     //     another for "now" cannot make it run in this same turn.
     pop_due_timeouts();
+    if (tracer_) {
+      tracer_->record({.what = TraceEvent::What::turn, .turn = turns_, .callbacks = ready_.size(),
+                       .due = due_.size(), .heap = timeouts_.size(), .tombstones = cancellations_});
+    }
     // (3) Run the callbacks, then the due timeouts.
     run_callbacks();
     run_timeouts();
@@ -260,14 +274,36 @@ void IOLoop::start() {
     // (4) Sleep in the poller: not at all if callbacks wait, else until the nearest deadline.
     const bool busy = callbacks_waiting();
     const std::optional<time_point> deadline = nearest_deadline();
-    const Poller::Result polled =
-        poller_->poll(busy ? std::optional(duration::zero()) : clock_->wait_limit(deadline));
+    const std::optional<duration> limit =
+        busy ? std::optional(duration::zero()) : clock_->wait_limit(deadline);
+    const Poller::Result polled = tracer_ ? traced_poll(limit, deadline) : poller_->poll(limit);
     if (polled.interrupted) continue;  // EINTR: a signal arrived; simply go round again
     if (!busy && polled.events.empty() && deadline) clock_->idle_until(*deadline);
     // (5) Dispatch ready fds one at a time; a handler may remove another fd's handler.
     dispatch(polled.events);
   }
 }
+
+// The poll, timed and reported: what start() calls instead when a tracer is set.
+Poller::Result IOLoop::traced_poll(std::optional<duration> timeout, std::optional<time_point> deadline) {
+  std::optional<duration> deadline_in;
+  if (deadline) deadline_in = *deadline - time();
+  const auto before = std::chrono::steady_clock::now();
+  const Poller::Result polled = poller_->poll(timeout);
+  TraceEvent event{.what = TraceEvent::What::polled, .turn = turns_, .backend = poller_name_,
+                   .asked = timeout, .deadline_in = deadline_in,
+                   .slept = std::chrono::steady_clock::now() - before};
+  event.ready.assign(polled.events.begin(), polled.events.end());
+  tracer_->record(event);
+  return polled;
+}
+
+void IOLoop::trace_run(TraceEvent::Work work, const std::type_info* callable, int fd, unsigned events) {
+  tracer_->record({.what = TraceEvent::What::run, .turn = turns_, .work = work, .fd = fd,
+                   .events = events, .callable = callable});
+}
+
+void IOLoop::trace_returned() { tracer_->record({.what = TraceEvent::What::returned, .turn = turns_}); }
 
 void IOLoop::stop() noexcept {
   running_ = false;
@@ -389,7 +425,9 @@ void IOLoop::run_timeouts() {
     // Checked again now: an earlier timeout of this same turn may have removed this one.
     if (!is_live(entry)) continue;
     const Callback callback = release_slot(entry.slot);
+    if (tracer_) trace_run(TraceEvent::Work::timeout, &type_of(callback));
     run_guarded(callback, [&] { return "timeout callback " + name_of(callback); });
+    if (tracer_) trace_returned();
   }
   due_.clear();
 }
@@ -453,7 +491,9 @@ void IOLoop::run_callbacks() {
     ~Clear() { batch.clear(); }
   } clear{ready_};
   for (const Callback& callback : ready_) {
+    if (tracer_) trace_run(TraceEvent::Work::callback, &type_of(callback));
     run_guarded(callback, [&] { return "callback " + name_of(callback); });
+    if (tracer_) trace_returned();
   }
 }
 
@@ -555,6 +595,7 @@ void IOLoop::run_handler(int fd, unsigned events) {
     return;
   }
   const Handler& handler = it->second.handler;
+  if (tracer_) trace_run(TraceEvent::Work::handler, it->second.named, fd, events);
   run_guarded(
       [&] {
         try {
@@ -566,6 +607,7 @@ void IOLoop::run_handler(int fd, unsigned events) {
         }
       },
       [fd] { return "handler for fd " + std::to_string(fd); });
+  if (tracer_) trace_returned();
 }
 
 void IOLoop::handle_callback_exception(std::string_view where, std::exception_ptr error) {

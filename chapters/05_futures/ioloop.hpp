@@ -31,6 +31,7 @@
 #include "concurrent.hpp"
 #include "platform/blocking_alarm.hpp"
 #include "platform/poller.hpp"
+#include "trace.hpp"
 #include "platform/waker.hpp"
 #include "signal_queue.hpp"
 #include "stack_context.hpp"
@@ -293,6 +294,12 @@ class IOLoop {
   /// an open loop without closing the fds.
   void close(bool all_fds = false);
 
+  /// Sends an account of every turn to `tracer` (nullptr: none), from the next event on.
+  /// Loop thread only. A new loop starts with the one $TUTORIAL_TRACE asks for (trace.hpp).
+  void set_tracer(std::shared_ptr<Tracer> tracer) noexcept { tracer_ = std::move(tracer); }
+  /// How many turns the loop has begun, over all its runs.
+  std::uint64_t turns() const noexcept { return turns_; }
+
   bool running() const noexcept { return running_; }
   bool closed() const noexcept { return closed_; }
   std::string_view poller_name() const noexcept { return poller_name_; }
@@ -319,6 +326,7 @@ class IOLoop {
   struct Entry {
     Handler handler;
     std::function<void()> close_file;  // an object's close_fd; empty for a plain int fd
+    const std::type_info* named = nullptr;  // what the trace calls it (the caller's callable)
   };
 
   // One heap entry. The deadline and sequence number are inline, so sifting compares
@@ -341,6 +349,9 @@ class IOLoop {
   void add_entry(int fd, Entry entry, unsigned events);
   void dispatch(std::span<const Event> events);
   void run_handler(int fd, unsigned events);
+  Poller::Result traced_poll(std::optional<duration> timeout, std::optional<time_point> deadline);
+  void trace_run(TraceEvent::Work work, const std::type_info* callable, int fd = -1, unsigned events = 0);
+  void trace_returned();
   // Runs one callback, handler or timeout: reports what escapes it, and warns if it ran
   // longer than the blocking threshold. `describe` builds its name, only when needed.
   template <class Body, class Describe>
@@ -416,6 +427,8 @@ class IOLoop {
   };
   std::shared_ptr<Handback> handback_ = std::make_shared<Handback>(this);
 
+  std::shared_ptr<Tracer> tracer_ = tracer_from_environment();
+  std::uint64_t turns_ = 0;
   bool running_ = false;
   bool stopped_ = false;  // a stop() that arrived while idle: the next start() returns at once
   bool closed_ = false;
@@ -609,6 +622,7 @@ void IOLoop::add_handler(File& file, FileHandler handler, unsigned events) {
     handler(file, ready);
   };
   entry.close_file = [&file] { close_fd(file); };
+  entry.named = &typeid(FileHandler);
   add_entry(file.fileno(), std::move(entry), events);
 }
 

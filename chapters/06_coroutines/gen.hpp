@@ -6,6 +6,7 @@
 #pragma once
 
 #include <coroutine>
+#include <atomic>
 #include <cstdlib>
 #include <deque>
 #include <exception>
@@ -61,6 +62,12 @@ class AnyFuture {
   bool is_moment() const noexcept { return moment_; }
   /// Holds neither a Future nor moment (default-made): nothing to wait on.
   bool empty() const noexcept { return !moment_ && !impl_; }
+  /// What it holds, in words ("a Future<int>", "moment", "nothing"): for errors and the trace.
+  std::string held_type() const {
+    if (moment_) return "moment";
+    if (!impl_) return "nothing";
+    return "a Future<" + common::type_name(impl_->value_type()) + ">";
+  }
   /// moment counts as done: it carries no value, only the hop the Runner takes for it.
   bool done() const { return moment_ || (impl_ && impl_->done()); }
   std::exception_ptr exception() const { return impl_ ? impl_->exception() : nullptr; }
@@ -111,11 +118,6 @@ class AnyFuture {
     Future<T> future;
   };
 
-  std::string held_type() const {
-    if (moment_) return "moment";
-    if (!impl_) return "nothing";
-    return "a Future<" + common::type_name(impl_->value_type()) + ">";
-  }
 
   std::shared_ptr<const Concept> impl_;
   bool moment_ = false;
@@ -150,6 +152,9 @@ void fail_or_cancel(const Future<T>& result, std::exception_ptr error) {
 /// the callbacks it registers hold it weakly, so a destroyed Runner is never resumed.
 /// Cancelling its Future is a request it passes on (asyncio's Task.cancel): the coroutine
 /// receives CancelledError where it waits, and may catch it, clean up, and even return.
+/// How many Runners the process has made: the trace numbers coroutines in that order, from 1.
+inline std::atomic<std::uint64_t> runners_made{0};
+
 template <class T>
 class Runner final : public std::enable_shared_from_this<Runner<T>> {
  public:
@@ -176,6 +181,7 @@ class Runner final : public std::enable_shared_from_this<Runner<T>> {
       const auto runner = weak.lock();
       return runner != nullptr && runner->cancel();
     });
+    if (IOLoop* loop = tracing()) trace(*loop, What::suspended, "on " + first.held_type());
     if (handle_yield(std::move(first))) run();
   }
 
@@ -204,20 +210,27 @@ class Runner final : public std::enable_shared_from_this<Runner<T>> {
         // a cancellation the Future we waited on could not carry (see cancel()).
         std::exception_ptr error = finished.exception();
         if (std::exchange(must_cancel_, false)) error = std::make_exception_ptr(CancelledError());
+        if (IOLoop* loop = tracing()) trace(*loop, What::resumed, resumed_with(finished, error));
         if (error) {
           step = generator_->throw_(error);
         } else {
           step = generator_->send(finished);
         }
       } catch (...) {
+        if (IOLoop* loop = tracing()) {
+          trace(*loop, What::finished, "raised " + common::describe(std::current_exception()));
+        }
         finish_with(std::current_exception());
         break;
       }
       if (step->returned()) {
+        if (IOLoop* loop = tracing()) trace(*loop, What::finished, "returned");
         finish_with(std::move(*step).return_value());
         break;
       }
-      if (!handle_yield(std::move(*step).value())) break;
+      AnyFuture yielded = std::move(*step).value();
+      if (IOLoop* loop = tracing()) trace(*loop, What::suspended, "on " + yielded.held_type());
+      if (!handle_yield(std::move(yielded))) break;
     }
   }
 
@@ -233,6 +246,23 @@ class Runner final : public std::enable_shared_from_this<Runner<T>> {
     if (!running_ && !future_.done() && future_.cancel()) return true;
     must_cancel_ = true;
     return true;
+  }
+
+  // The trace's account of this coroutine's steps (trace.hpp): the loop that hears of them,
+  // if it has a tracer (its own loop once it has waited, else the current one), and what it says.
+  IOLoop* tracing() const noexcept {
+    IOLoop* loop = loop_ != nullptr ? loop_ : IOLoop::current();
+    return loop != nullptr && loop->tracer() != nullptr ? loop : nullptr;
+  }
+  using What = TraceEvent::What;
+  void trace(IOLoop& loop, What what, std::string detail) const {
+    loop.tracer()->record(
+        {.what = what, .turn = loop.turns(), .coroutine = number_, .detail = std::move(detail)});
+  }
+  static std::string resumed_with(const AnyFuture& finished, const std::exception_ptr& error) {
+    if (error) return "with an exception: " + common::describe(error);
+    if (finished.is_moment()) return "after a moment";
+    return "with the result of " + finished.held_type();
   }
 
   // Tornado: Runner.handle_yield. True if the caller should go on at once.
@@ -309,6 +339,7 @@ class Runner final : public std::enable_shared_from_this<Runner<T>> {
   Future<T> result_;
   AnyFuture future_;  // what the generator waits on now
   IOLoop* loop_ = nullptr;  // set the first time it has to wait (Tornado: IOLoop.current())
+  const std::uint64_t number_ = ++runners_made;  // what the trace calls it
   int steps_without_a_turn_ = 0;  // finished Futures taken in a row, without a hop
   bool running_ = false;
   bool finished_ = false;

@@ -228,6 +228,11 @@ bool IOStream::try_complete_read() {
   return true;
 }
 
+void IOStream::trace(Tracer& tracer, std::string what) const {
+  tracer.record({.what = TraceEvent::What::stream, .turn = loop_.turns(), .fd = socket_.get(),
+                 .detail = std::move(what)});
+}
+
 void IOStream::read_from_socket() {
   std::vector<char> chunk(options_.read_chunk_size);
   while (read_ && !closed_) {
@@ -241,6 +246,7 @@ void IOStream::read_from_socket() {
     const ssize_t n = ::recv(socket_.get(), chunk.data(), chunk.size(), 0);
     if (n > 0) {
       read_buffer_.append(chunk.data(), static_cast<std::size_t>(n));
+      if (Tracer* tracer = loop_.tracer()) trace(*tracer, "read " + std::to_string(n) + " bytes");
       continue;
     }
     if (n == 0) {  // the peer closed: a clean end of file
@@ -305,6 +311,7 @@ void IOStream::handle_write() {
     if (n > 0) {
       write_offset_ += static_cast<std::size_t>(n);
       bytes_written_ += static_cast<std::uint64_t>(n);
+      if (Tracer* tracer = loop_.tracer()) trace(*tracer, "wrote " + std::to_string(n) + " bytes");
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
@@ -406,6 +413,9 @@ void IOStream::close(std::exception_ptr reason) {
   if (registered_) {
     registered_ = false;
     if (!alive_.expired() && !loop_.closed()) loop_.remove_handler(socket_.get());
+  }
+  if (!alive_.expired() && loop_.tracer() != nullptr) {
+    trace(*loop_.tracer(), error_ ? "closed: " + common::describe(error_) : std::string("closed"));
   }
   socket_.close();
   finish_read_on_close();

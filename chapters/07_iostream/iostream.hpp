@@ -136,6 +136,7 @@ class IOStream : public std::enable_shared_from_this<IOStream> {
   bool try_complete_read();  // from the buffer; true when the pending read is done
   Answer answer_from_buffer();
   void read_from_socket();   // until EAGAIN, EOF, error or the buffer bound
+  void trace(Tracer& tracer, std::string what) const;  // to the loop's trace (trace.hpp)
   void handle_write();
   void handle_events(unsigned events);
   void update_interest();

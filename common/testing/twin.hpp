@@ -26,4 +26,12 @@ std::string find_tornado_python();
 /// (meson's test() sets both) and asserts, with gtest, that they print the same lines.
 void expect_demo_matches_twin();
 
+/// Runs the demo ($TUTORIAL_DEMO) with TUTORIAL_TRACE=text and asserts that the trace is
+/// there, marked "| ", and that the demo's own lines around it are exactly its untraced output.
+void expect_text_trace_between_unchanged_lines();
+
+/// Runs the demo with TUTORIAL_TRACE=<a file> and asserts that the file is a JSON array of
+/// trace events whose slices open and close in order on every lane: what the viewers load.
+void expect_chrome_trace_file();
+
 }  // namespace common::testing

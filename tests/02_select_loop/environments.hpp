@@ -11,6 +11,8 @@ namespace ch02_tests {
 
 struct Chapter02 {
   using Loop = ch02::IOLoop;
+  using Tracer = ch02::Tracer;
+  using TraceEvent = ch02::TraceEvent;
   using Poller = ch02::Poller;
   static std::unique_ptr<Poller> make_poller(const char* name) { return ch02::make_poller(name); }
 };

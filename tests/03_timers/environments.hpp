@@ -11,6 +11,8 @@ namespace ch03_tests {
 
 struct Chapter03 {
   using Loop = ch03::IOLoop;
+  using Tracer = ch03::Tracer;
+  using TraceEvent = ch03::TraceEvent;
   using Poller = ch03::Poller;
   using Clock = ch03::Clock;
   using SteadyClock = ch03::SteadyClock;

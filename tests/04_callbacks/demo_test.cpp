@@ -10,6 +10,13 @@
 
 TEST(Demo, MatchesItsTornadoTwin) { common::testing::expect_demo_matches_twin(); }
 
+// The trace (`./tutorial demo N --trace`, `./tutorial trace N`) shows the loop at work and
+// changes nothing the demo prints.
+TEST(Demo, ItsTextTraceComesBetweenItsOwnLinesAndChangesNone) {
+  common::testing::expect_text_trace_between_unchanged_lines();
+}
+TEST(Demo, ItsChromeTraceIsATimelineTheViewersRead) { common::testing::expect_chrome_trace_file(); }
+
 // The loop's log line and the demo's own lines share one pipe, as in `./tutorial demo 4 | cat`.
 // Piped, standard output is block-buffered and standard error is not: unless the logger
 // flushes the one before writing the other, the error comes out before everything else.

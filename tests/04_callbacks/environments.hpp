@@ -12,6 +12,8 @@ namespace ch04_tests {
 
 struct Chapter04 {
   using Loop = ch04::IOLoop;
+  using Tracer = ch04::Tracer;
+  using TraceEvent = ch04::TraceEvent;
   using Poller = ch04::Poller;
   using Clock = ch04::Clock;
   using SteadyClock = ch04::SteadyClock;

@@ -12,6 +12,8 @@ namespace ch05_tests {
 
 struct Chapter05 {
   using Loop = ch05::IOLoop;
+  using Tracer = ch05::Tracer;
+  using TraceEvent = ch05::TraceEvent;
   using Poller = ch05::Poller;
   using Clock = ch05::Clock;
   using SteadyClock = ch05::SteadyClock;

@@ -9,6 +9,7 @@
 #include "lifecycle_spec.hpp"
 #include "stack_context_spec.hpp"
 #include "timers_spec.hpp"
+#include "trace_spec.hpp"
 
 namespace spec {
 INSTANTIATE_TYPED_TEST_SUITE_P(ch05, Handlers, ch05_tests::Loops, EnvName);
@@ -45,4 +46,9 @@ INSTANTIATE_TYPED_TEST_SUITE_P(ch05, PeriodicCallbacksReturningFutures, ch05_tes
 // callback_coroutines_spec.hpp's other suites wait for their chapter: coroutines come in chapter 6.
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(CoroutineCallbacks);
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(PeriodicCoroutines);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch05, Trace, ch05_tests::Loops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch05, TraceTimeouts, ch05_tests::VirtualLoops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch05, TraceCallbacks, ch05_tests::Loops, EnvName);
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(TraceCoroutines);  // trace_spec.hpp: a later chapter's
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(TraceStreams);  // trace_spec.hpp: a later chapter's
 }  // namespace spec

@@ -14,6 +14,8 @@ namespace ch06_tests {
 
 struct Chapter06 {
   using Loop = ch06::IOLoop;
+  using Tracer = ch06::Tracer;
+  using TraceEvent = ch06::TraceEvent;
   using Poller = ch06::Poller;
   using Clock = ch06::Clock;
   using SteadyClock = ch06::SteadyClock;

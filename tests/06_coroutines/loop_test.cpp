@@ -11,6 +11,7 @@
 #include "lifecycle_spec.hpp"
 #include "stack_context_spec.hpp"
 #include "timers_spec.hpp"
+#include "trace_spec.hpp"
 
 namespace spec {
 INSTANTIATE_TYPED_TEST_SUITE_P(ch06, Handlers, ch06_tests::Loops, EnvName);
@@ -52,4 +53,9 @@ INSTANTIATE_TYPED_TEST_SUITE_P(ch06, CallbacksReturningFutures, ch06_tests::Loop
 INSTANTIATE_TYPED_TEST_SUITE_P(ch06, PeriodicCallbacksReturningFutures, ch06_tests::OneLoop, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch06, CoroutineCallbacks, ch06_tests::Loops, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch06, PeriodicCoroutines, ch06_tests::OneLoop, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch06, Trace, ch06_tests::Loops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch06, TraceTimeouts, ch06_tests::VirtualLoops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch06, TraceCallbacks, ch06_tests::Loops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch06, TraceCoroutines, ch06_tests::OneLoop, EnvName);
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(TraceStreams);  // trace_spec.hpp: a later chapter's
 }  // namespace spec

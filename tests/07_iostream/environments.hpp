@@ -17,6 +17,8 @@ namespace ch07_tests {
 
 struct Chapter07 {
   using Loop = ch07::IOLoop;
+  using Tracer = ch07::Tracer;
+  using TraceEvent = ch07::TraceEvent;
   using Poller = ch07::Poller;
   using Clock = ch07::Clock;
   using SteadyClock = ch07::SteadyClock;

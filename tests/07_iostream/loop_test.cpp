@@ -14,6 +14,7 @@
 #include "server_spec.hpp"
 #include "stack_context_spec.hpp"
 #include "timers_spec.hpp"
+#include "trace_spec.hpp"
 
 namespace spec {
 INSTANTIATE_TYPED_TEST_SUITE_P(ch07, Handlers, ch07_tests::Loops, EnvName);
@@ -62,4 +63,9 @@ INSTANTIATE_TYPED_TEST_SUITE_P(ch07, CallbacksReturningFutures, ch07_tests::Loop
 INSTANTIATE_TYPED_TEST_SUITE_P(ch07, PeriodicCallbacksReturningFutures, ch07_tests::OneLoop, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch07, CoroutineCallbacks, ch07_tests::Loops, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch07, PeriodicCoroutines, ch07_tests::OneLoop, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch07, Trace, ch07_tests::Loops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch07, TraceTimeouts, ch07_tests::VirtualLoops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch07, TraceCallbacks, ch07_tests::Loops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch07, TraceCoroutines, ch07_tests::OneLoop, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch07, TraceStreams, ch07_tests::Loops, EnvName);
 }  // namespace spec
