@@ -214,6 +214,13 @@ Poller::Result IOLoop::traced_poll(std::optional<std::chrono::nanoseconds> timeo
   return polled;
 }
 
+void IOLoop::trace_run(const std::type_info* callable, int fd, unsigned events) {
+  tracer_->record({.what = TraceEvent::What::run, .turn = turns_, .fd = fd, .events = events,
+                   .callable = callable});
+}
+
+void IOLoop::trace_returned() { tracer_->record({.what = TraceEvent::What::returned, .turn = turns_}); }
+
 void IOLoop::stop() noexcept {
   running_ = false;
   stopped_ = true;
@@ -261,10 +268,7 @@ void IOLoop::run_handler(int fd, unsigned events) {
                     "keeps it open?)");
     return;
   }
-  if (tracer_) {
-    tracer_->record({.what = TraceEvent::What::run, .turn = turns_, .fd = fd, .events = events,
-                     .callable = it->second.named});
-  }
+  if (tracer_) trace_run(it->second.named, fd, events);
   try {
     it->second.handler(fd, events);
   } catch (...) {
@@ -275,7 +279,7 @@ void IOLoop::run_handler(int fd, unsigned events) {
       handle_callback_exception("handler for fd " + std::to_string(fd), error);
     }
   }
-  if (tracer_) tracer_->record({.what = TraceEvent::What::returned, .turn = turns_});
+  if (tracer_) trace_returned();
 }
 
 void IOLoop::handle_callback_exception(std::string_view where, std::exception_ptr error) {

@@ -149,6 +149,8 @@ class IOLoop {
   void dispatch(std::span<const Event> events);
   void run_handler(int fd, unsigned events);
   Poller::Result traced_poll(std::optional<std::chrono::nanoseconds> timeout);
+  void trace_run(const std::type_info* callable, int fd, unsigned events);
+  void trace_returned();
 
   std::unique_ptr<Poller> poller_;
   std::string_view poller_name_;  // names are string literals, so this outlives the poller

@@ -252,6 +252,13 @@ Poller::Result IOLoop::traced_poll(std::optional<duration> timeout, std::optiona
   return polled;
 }
 
+void IOLoop::trace_run(TraceEvent::Work work, const std::type_info* callable, int fd, unsigned events) {
+  tracer_->record({.what = TraceEvent::What::run, .turn = turns_, .work = work, .fd = fd,
+                   .events = events, .callable = callable});
+}
+
+void IOLoop::trace_returned() { tracer_->record({.what = TraceEvent::What::returned, .turn = turns_}); }
+
 void IOLoop::stop() noexcept {
   running_ = false;
   stopped_ = true;
@@ -371,16 +378,13 @@ void IOLoop::run_timeouts() {
     // Checked again now: an earlier timeout of this same turn may have removed this one.
     if (!is_live(entry)) continue;
     const Callback callback = release_slot(entry.slot);
-    if (tracer_) {
-      tracer_->record({.what = TraceEvent::What::run, .turn = turns_, .work = TraceEvent::Work::timeout,
-                       .callable = &callback.target_type()});
-    }
+    if (tracer_) trace_run(TraceEvent::Work::timeout, &callback.target_type());
     try {
       callback();
     } catch (...) {
       handle_callback_exception("timeout callback", std::current_exception());
     }
-    if (tracer_) tracer_->record({.what = TraceEvent::What::returned, .turn = turns_});
+    if (tracer_) trace_returned();
   }
   due_.clear();
 }
@@ -442,10 +446,7 @@ void IOLoop::run_handler(int fd, unsigned events) {
                     "keeps it open?)");
     return;
   }
-  if (tracer_) {
-    tracer_->record({.what = TraceEvent::What::run, .turn = turns_, .fd = fd, .events = events,
-                     .callable = it->second.named});
-  }
+  if (tracer_) trace_run(TraceEvent::Work::handler, it->second.named, fd, events);
   try {
     it->second.handler(fd, events);
   } catch (...) {
@@ -456,7 +457,7 @@ void IOLoop::run_handler(int fd, unsigned events) {
       handle_callback_exception("handler for fd " + std::to_string(fd), error);
     }
   }
-  if (tracer_) tracer_->record({.what = TraceEvent::What::returned, .turn = turns_});
+  if (tracer_) trace_returned();
 }
 
 void IOLoop::handle_callback_exception(std::string_view where, std::exception_ptr error) {

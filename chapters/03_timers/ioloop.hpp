@@ -216,6 +216,8 @@ class IOLoop {
   void dispatch(std::span<const Event> events);
   void run_handler(int fd, unsigned events);
   Poller::Result traced_poll(std::optional<duration> timeout, std::optional<time_point> deadline);
+  void trace_run(TraceEvent::Work work, const std::type_info* callable, int fd = -1, unsigned events = 0);
+  void trace_returned();
 
   bool is_live(const HeapEntry& entry) const noexcept {
     return slots_[entry.slot].sequence == entry.sequence;

@@ -5,9 +5,8 @@
 // C++20 coroutine returning Coroutine<T>, whose state machine the compiler writes.
 #pragma once
 
-#include <coroutine>
 #include <atomic>
-#include <cstdlib>
+#include <coroutine>
 #include <deque>
 #include <exception>
 #include <functional>
@@ -117,7 +116,6 @@ class AnyFuture {
     const std::type_info& value_type() const override { return typeid(T); }
     Future<T> future;
   };
-
 
   std::shared_ptr<const Concept> impl_;
   bool moment_ = false;
