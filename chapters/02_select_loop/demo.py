@@ -1,40 +1,46 @@
-# Chapter 2's demo on Tornado: the same echo over a socketpair, with IOLoop.add_handler.
+# Chapter 2's demo on Tornado: the same job (the sum of the squares of 1, 2 and 3, asked of
+# a square service over a socketpair), with IOLoop.add_handler.
 import socket
 
 from tornado.ioloop import IOLoop
 
 loop = IOLoop()
-client, server = socket.socketpair()
+client, service = socket.socketpair()
 client.setblocking(False)
-server.setblocking(False)
-messages = ["ping 1", "ping 2", "ping 3"]
-sent = 0
+service.setblocking(False)
+numbers = [1, 2, 3]
+asked = 0
+total = 0
+
+print("== the job: add up the squares of 1, 2 and 3, asking a square service ==")
 
 
-def on_server(sock, events):
-    data = sock.recv(4096).decode()
-    print(f"server: received '{data}', echoing it back")
-    sock.send(data.encode())
+def on_service(sock, events):
+    n = int(sock.recv(4096).decode())
+    print(f"service: {n} squared is {n * n}")
+    sock.send(str(n * n).encode())
 
 
 def on_client(sock, events):
-    global sent
+    global asked, total
     if events & IOLoop.WRITE:
-        print(f"client: sending '{messages[sent]}'")
-        sock.send(messages[sent].encode())
-        sent += 1
+        print(f"client: asking for the square of {numbers[asked]}")
+        sock.send(str(numbers[asked]).encode())
+        asked += 1
         loop.update_handler(sock, IOLoop.READ)
         return
-    print(f"client: echo '{sock.recv(4096).decode()}' came back")
-    if sent < len(messages):
+    square = int(sock.recv(4096).decode())
+    total += square
+    print(f"client: got {square}; the total is {total}")
+    if asked < len(numbers):
         loop.update_handler(sock, IOLoop.WRITE)
     else:
-        print("client: that was the last one; removing my handler and stopping")
+        print(f"client: the sum of the squares is {total}; removing my handler and stopping")
         loop.remove_handler(sock)
         loop.stop()
 
 
-loop.add_handler(server, on_server, IOLoop.READ)
+loop.add_handler(service, on_service, IOLoop.READ)
 loop.add_handler(client, on_client, IOLoop.WRITE)
 
 print("starting the loop")
@@ -42,4 +48,4 @@ loop.start()
 print("the loop has stopped")
 loop.close(all_fds=True)
 print(f"closed: client {'open' if client.fileno() >= 0 else 'closed'}, "
-      f"server {'open' if server.fileno() >= 0 else 'closed'}")
+      f"service {'open' if service.fileno() >= 0 else 'closed'}")

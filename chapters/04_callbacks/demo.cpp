@@ -1,8 +1,10 @@
-// Chapter 4's demo: worker threads hand their results back to the loop with add_callback,
-// a PeriodicCallback reports progress, and a callback that throws stops nothing. Each worker
-// starts only after the ticker has reported the one before, so what is printed does not
-// depend on how the threads are scheduled. Then a second scene: an error handler that follows
-// the work (a stack context), catching a failure two turns after its scope closed.
+// Chapter 4's demo. First the book's one job (add up the squares of 1, 2 and 3, asking a
+// square service), now with worker threads: the squares are worked out off the loop's thread,
+// all three at once, and each worker hands its answer back with add_callback. Then workers
+// that report through a PeriodicCallback, and a callback that throws stops nothing. Each of
+// those workers starts only after the ticker has reported the one before, so what is printed
+// does not depend on how the threads are scheduled. Then a last scene: an error handler that
+// follows the work (a stack context), catching a failure two turns after its scope closed.
 // demo.py is the same program on Tornado.
 #include <chrono>
 #include <iostream>
@@ -10,14 +12,49 @@
 #include <stdexcept>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "ioloop.hpp"
 
 using namespace ch04;
 using namespace std::chrono_literals;
 
+namespace {
+
+void the_job(IOLoop& loop) {
+  const std::vector<int> numbers = {1, 2, 3};
+  std::vector<int> squares(numbers.size());  // written on the loop's thread only
+  std::size_t answered = 0;
+  std::vector<std::thread> workers;
+
+  std::cout << "client: asking three workers at once for the squares of 1, 2 and 3\n";
+  for (std::size_t i = 0; i < numbers.size(); ++i) {
+    workers.emplace_back([&, i] {
+      std::this_thread::sleep_for(5ms);  // the work, off the loop's thread
+      const int square = numbers[i] * numbers[i];
+      loop.add_callback([&, i, square] {  // from here on, on the loop's thread
+        squares[i] = square;
+        if (++answered < numbers.size()) return;  // the last one to arrive adds them up
+        std::cout << "client: all three squares are in (" << squares[0] << ", " << squares[1]
+                  << ", " << squares[2] << "); the sum is " << squares[0] + squares[1] + squares[2]
+                  << "\n";
+        loop.stop();
+      });
+    });
+  }
+  loop.start();
+  for (std::thread& worker : workers) worker.join();
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   IOLoop loop(argc > 1 ? argv[1] : "default");
+
+  std::cout << "== the job: add up the squares of 1, 2 and 3, asking a square service ==\n";
+  the_job(loop);
+
+  std::cout << "== workers that report through a PeriodicCallback ==\n";
   constexpr int workers = 3;
   int started = 0;
   std::optional<std::pair<int, int>> result;  // (worker, square): touched on the loop's thread only
@@ -64,9 +101,9 @@ int main(int argc, char** argv) {
   loop.start();
   std::cout << "the loop has stopped\n";
 
-  // ---- scene 2: a stack context. The handler is open around the scheduling of step 1 only,
-  // yet it hears of step 3's failure: each step carries it to the next.
-  std::cout << "-- an error handler that follows the work --\n";
+  // ---- the last scene: a stack context. The handler is open around the scheduling of step 1
+  // only, yet it hears of step 3's failure: each step carries it to the next.
+  std::cout << "== an error handler that follows the work ==\n";
   {
     stack_context::ExceptionStackContext on_error([&](std::exception_ptr error) {
       std::cout << "the handler opened before step 1 caught: " << common::describe(error) << "\n";

@@ -1,6 +1,7 @@
-# Chapter 4's demo on Tornado: workers hand results back with add_callback, a
-# PeriodicCallback reports progress, and a callback that raises stops nothing. Then an
-# error handler that follows the work (a stack context) catches a failure two turns later.
+# Chapter 4's demo on Tornado: the same job (three workers work out the squares at once and
+# hand them back with add_callback); workers that report through a PeriodicCallback, and a
+# callback that raises stops nothing. Then an error handler that follows the work (a stack
+# context) catches a failure two turns later.
 import contextlib
 import threading
 import time
@@ -8,6 +9,40 @@ import time
 from tornado.ioloop import IOLoop, PeriodicCallback
 
 loop = IOLoop()
+
+
+def the_job():
+    numbers = [1, 2, 3]
+    squares = [0] * len(numbers)  # written on the loop's thread only
+    answered = 0
+
+    def deliver(i, square):  # on the loop's thread
+        nonlocal answered
+        squares[i] = square
+        answered += 1
+        if answered < len(numbers):
+            return  # the last one to arrive adds them up
+        print(f"client: all three squares are in ({squares[0]}, {squares[1]}, {squares[2]}); "
+              f"the sum is {sum(squares)}")
+        loop.stop()
+
+    def work(i):
+        time.sleep(0.005)  # the work, off the loop's thread
+        loop.add_callback(deliver, i, numbers[i] * numbers[i])
+
+    print("client: asking three workers at once for the squares of 1, 2 and 3")
+    workers = [threading.Thread(target=work, args=(i,)) for i in range(len(numbers))]
+    for worker in workers:
+        worker.start()
+    loop.start()
+    for worker in workers:
+        worker.join()
+
+
+print("== the job: add up the squares of 1, 2 and 3, asking a square service ==")
+the_job()
+
+print("== workers that report through a PeriodicCallback ==")
 WORKERS = 3
 started = 0
 result = None  # (worker, square): touched on the loop's thread only
@@ -71,7 +106,7 @@ loop.start()
 print("the loop has stopped")
 
 
-# ---- scene 2: a stack context. Tornado 4.5 had one (stack_context.ExceptionStackContext,
+# ---- the last scene: a stack context. Tornado 4.5 had one (stack_context.ExceptionStackContext,
 # and every add_callback and call_later wrapped its callback); Tornado 6, which this twin
 # runs on, removed it. So this twin carries the handler by hand, with a tiny stand-in for
 # 4.5's ExceptionStackContext and wrap(), and wraps each step where it schedules the next.
@@ -127,7 +162,7 @@ def step3():
     raise RuntimeError("step 3 could not finish")
 
 
-print("-- an error handler that follows the work --")
+print("== an error handler that follows the work ==")
 with exception_stack_context(on_error):
     loop.add_callback(wrap(step1))
     print("the handler's scope closes before step 1 runs")

@@ -1,6 +1,8 @@
-// Chapter 5's demo: Futures resolved by timers ("simulated I/O delay"), watched with
-// add_future; a sum of three delayed values written with callbacks only (the "callback soup"
-// chapter 6 cleans up); blocking work on a worker thread; and what run_sync does with an
+// Chapter 5's demo. First the book's one job (add up the squares of 1, 2 and 3, asking a
+// square service), now with Futures: each square is a Future that a worker thread resolves
+// (run_in_executor), and adding them up takes callbacks and shared counters (the "callback
+// soup" chapter 6 cleans up); run_sync's timeout is the job's deadline. Then Futures resolved
+// by timers ("simulated I/O delay") and watched with add_future, and what run_sync does with an
 // exception and with a timeout. demo.py is the same program on Tornado.
 #include <chrono>
 #include <iostream>
@@ -14,8 +16,42 @@
 using namespace ch05;
 using namespace std::chrono_literals;
 
+namespace {
+
+// The square service, chapter 4's worker made into a Future: n * n, worked out off the loop.
+Future<int> square(IOLoop& loop, int n) {
+  return loop.run_in_executor(nullptr, [n] {
+    std::this_thread::sleep_for(5ms);  // blocks a worker, never the loop
+    return n * n;
+  });
+}
+
+// The job with callbacks only: each answer is a Future, but adding them up is still by hand.
+Future<int> sum_of_squares(IOLoop& loop) {
+  Future<int> result;
+  // State the callbacks share: what a coroutine would keep in local variables.
+  auto total = std::make_shared<int>(0);
+  auto pending = std::make_shared<int>(3);
+  for (int n : {1, 2, 3}) {
+    loop.add_future(square(loop, n), [result, total, pending](const Future<int>& f) {
+      *total += f.result();
+      if (--*pending == 0) result.set_result(*total);
+    });
+  }
+  return result;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   IOLoop loop(argc > 1 ? argv[1] : "default");
+
+  std::cout << "== the job: add up the squares of 1, 2 and 3, asking a square service ==\n";
+  std::cout << "client: asking three workers at once for the squares of 1, 2 and 3\n";
+  const int sum = loop.run_sync([&] { return sum_of_squares(loop); }, 500ms);  // the deadline
+  std::cout << "client: run_sync returned the sum of the squares: " << sum << "\n";
+
+  std::cout << "== Futures, add_future and run_sync ==\n";
 
   // A Future that a timer resolves later: how the docs simulate a slow I/O operation.
   // (Unless it was cancelled meanwhile, as run_sync's timeout does: then the value is dropped.)
@@ -36,33 +72,7 @@ int main(int argc, char** argv) {
     return done;
   });
 
-  std::cout << "2. the sum of three delayed values, with callbacks only\n";
-  const int sum = loop.run_sync([&] {
-    Future<int> result;
-    // State the callbacks share: what a coroutine would keep in local variables.
-    auto total = std::make_shared<int>(0);
-    auto pending = std::make_shared<int>(3);
-    for (auto [value, delay] : {std::pair{1, 30ms}, std::pair{2, 10ms}, std::pair{3, 20ms}}) {
-      loop.add_future(delayed(value, delay), [result, total, pending](const Future<int>& f) {
-        *total += f.result();
-        std::cout << "   got " << f.result() << "; running total " << *total << "\n";
-        if (--*pending == 0) result.set_result(*total);
-      });
-    }
-    return result;
-  });
-  std::cout << "   run_sync returned " << sum << "\n";
-
-  std::cout << "3. run_in_executor: blocking work on a worker thread\n";
-  const int square = loop.run_sync([&] {
-    return loop.run_in_executor(nullptr, [] {
-      std::this_thread::sleep_for(5ms);  // blocks a worker, never the loop
-      return 7 * 7;
-    });
-  });
-  std::cout << "   run_sync returned " << square << "\n";
-
-  std::cout << "4. an exception travels through the Future to run_sync's caller\n";
+  std::cout << "2. an exception travels through the Future to run_sync's caller\n";
   try {
     loop.run_sync([&] {
       Future<int> future;
@@ -75,7 +85,7 @@ int main(int argc, char** argv) {
     std::cout << "   run_sync raised: " << e.what() << "\n";
   }
 
-  std::cout << "5. run_sync with a timeout that expires first\n";
+  std::cout << "3. run_sync with a timeout that expires first\n";
   const Future<std::string> late = delayed(std::string("late"), 1s);
   try {
     loop.run_sync([&] { return late; }, 50ms);

@@ -1,5 +1,6 @@
-# Chapter 5's demo on Tornado: Futures resolved by timers, add_future, callback soup,
-# run_in_executor, and run_sync with an exception and with a timeout.
+# Chapter 5's demo on Tornado: the same job (each square a Future that run_in_executor
+# resolves, added up by callbacks: the callback soup), then Futures resolved by timers,
+# add_future, and run_sync with an exception and with a timeout.
 import time
 
 from tornado.concurrent import Future, future_set_result_unless_cancelled
@@ -16,6 +17,36 @@ def delayed(value, seconds):
     return future
 
 
+def square(n):
+    # The square service, chapter 4's worker made into a Future: n * n, worked out off the loop.
+    def work():
+        time.sleep(0.005)  # blocks a worker, never the loop
+        return n * n
+
+    return loop.run_in_executor(None, work)
+
+
+def sum_of_squares():
+    result = Future()
+    state = {"total": 0, "pending": 3}  # what a coroutine would keep in local variables
+
+    def on_square(f):
+        state["total"] += f.result()
+        state["pending"] -= 1
+        if state["pending"] == 0:
+            result.set_result(state["total"])
+
+    for n in (1, 2, 3):
+        loop.add_future(square(n), on_square)
+    return result
+
+
+print("== the job: add up the squares of 1, 2 and 3, asking a square service ==")
+print("client: asking three workers at once for the squares of 1, 2 and 3")
+total = loop.run_sync(sum_of_squares, timeout=0.500)  # the deadline
+print(f"client: run_sync returned the sum of the squares: {total}")
+
+print("== Futures, add_future and run_sync ==")
 print("1. add_future: a Future that call_later resolves 10 ms later")
 
 
@@ -33,38 +64,7 @@ def example_one():
 
 loop.run_sync(example_one)
 
-print("2. the sum of three delayed values, with callbacks only")
-
-
-def delayed_sum():
-    result = Future()
-    state = {"total": 0, "pending": 3}  # what a coroutine would keep in local variables
-
-    def on_value(f):
-        state["total"] += f.result()
-        print(f"   got {f.result()}; running total {state['total']}")
-        state["pending"] -= 1
-        if state["pending"] == 0:
-            result.set_result(state["total"])
-
-    for value, ms in ((1, 30), (2, 10), (3, 20)):
-        loop.add_future(delayed(value, ms / 1000), on_value)
-    return result
-
-
-print(f"   run_sync returned {loop.run_sync(delayed_sum)}")
-
-print("3. run_in_executor: blocking work on a worker thread")
-
-
-def slow_square():
-    time.sleep(0.005)  # blocks a worker, never the loop
-    return 7 * 7
-
-
-print(f"   run_sync returned {loop.run_sync(lambda: loop.run_in_executor(None, slow_square))}")
-
-print("4. an exception travels through the Future to run_sync's caller")
+print("2. an exception travels through the Future to run_sync's caller")
 
 
 def failing():
@@ -78,7 +78,7 @@ try:
 except ValueError as e:
     print(f"   run_sync raised: {e}")
 
-print("5. run_sync with a timeout that expires first")
+print("3. run_sync with a timeout that expires first")
 late = delayed("late", 1.0)
 try:
     loop.run_sync(lambda: late, timeout=0.050)

@@ -1,13 +1,17 @@
-// Chapter 6's demo: the classic IOLoop example, a sum of values that arrive later (Futures
-// that timers resolve: "simulated I/O"), written three ways that print the same trace:
-// callbacks (chapter 5), a state machine written by hand and driven by the Runner, and a
-// C++20 coroutine. Then what coroutines add: moment, a failure caught at the yield,
-// with_timeout, and cancellation. demo.py is the Tornado @gen.coroutine version.
+// Chapter 6's demo. First the book's one job (add up the squares of 1, 2 and 3, asking a
+// square service) as a coroutine: it reads like blocking code, and waits for the three answers
+// at once with multi. Then the classic IOLoop example, a sum of values that arrive later
+// (Futures that timers resolve: "simulated I/O"), written three ways that print the same
+// trace: callbacks, a state machine written by hand and driven by the Runner, and a C++20
+// coroutine. Then what coroutines add: moment, a failure caught at the yield, with_timeout, and
+// cancellation. demo.py is the Tornado @gen.coroutine version.
 #include <chrono>
 #include <iostream>
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "gen.hpp"
 #include "ioloop.hpp"
@@ -16,6 +20,28 @@ using namespace ch06;
 using namespace std::chrono_literals;
 
 namespace {
+
+// ---- the job ----
+
+// The square service, as in chapter 5: n * n, worked out on a worker thread.
+Future<int> square(int n) {
+  return IOLoop::current()->run_in_executor(nullptr, [n] {
+    std::this_thread::sleep_for(5ms);  // blocks a worker, never the loop
+    return n * n;
+  });
+}
+
+// Chapter 5's callbacks and shared counters become straight-line code.
+Coroutine<int> sum_of_squares() {
+  std::cout << "client: asking three workers at once for the squares of 1, 2 and 3\n";
+  const std::vector<Future<int>> answers = {square(1), square(2), square(3)};
+  const std::vector<int> squares = co_await multi(answers);  // all three, in the order asked
+  std::cout << "client: the squares are " << squares[0] << ", " << squares[1] << " and "
+            << squares[2] << "\n";
+  co_return squares[0] + squares[1] + squares[2];
+}
+
+// ---- end of the job ----
 
 // A Future that the current loop resolves with `value` after `delay`.
 template <class T>
@@ -152,7 +178,12 @@ Coroutine<void> cancel_a_download() {
 int main(int argc, char** argv) {
   IOLoop loop(argc > 1 ? argv[1] : "default");
 
-  std::cout << "1. the delayed sum with callbacks (chapter 5's way)\n";
+  std::cout << "== the job: add up the squares of 1, 2 and 3, asking a square service ==\n";
+  const int total = loop.run_sync(sum_of_squares, 500ms);  // the deadline, as in chapter 5
+  std::cout << "client: run_sync returned the sum of the squares: " << total << "\n";
+
+  std::cout << "== the Runner, and what coroutines add ==\n";
+  std::cout << "1. the delayed sum with callbacks\n";
   loop.run_sync(sum_with_callbacks);
   std::cout << "2. the same sum as a hand-written state machine, driven by the Runner\n";
   loop.run_sync([] { return coroutine(std::make_unique<DelayedSum>()); });

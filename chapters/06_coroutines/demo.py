@@ -1,8 +1,10 @@
-# Chapter 6's demo on Tornado: the delayed sum three ways, then moment, a failure caught at
+# Chapter 6's demo on Tornado: the same job as a coroutine (gen.multi waits for the three
+# squares at once), then the delayed sum three ways, then moment, a failure caught at
 # the yield, with_timeout, and cancellation. Python writes generators' state machines itself,
 # so parts 2 and 3 of the C++ demo (a hand-written state machine, a C++20 coroutine) are both
 # this one @gen.coroutine function here.
 import asyncio
+import time
 from datetime import timedelta
 
 from tornado import gen
@@ -10,6 +12,23 @@ from tornado.concurrent import Future
 from tornado.ioloop import IOLoop
 
 loop = IOLoop()
+
+
+def square(n):
+    # The square service, as in chapter 5: n * n, worked out on a worker thread.
+    def work():
+        time.sleep(0.005)  # blocks a worker, never the loop
+        return n * n
+
+    return IOLoop.current().run_in_executor(None, work)
+
+
+@gen.coroutine
+def sum_of_squares():
+    print("client: asking three workers at once for the squares of 1, 2 and 3")
+    squares = yield gen.multi([square(1), square(2), square(3)])
+    print(f"client: the squares are {squares[0]}, {squares[1]} and {squares[2]}")
+    return sum(squares)
 
 
 def delayed(value, seconds):
@@ -109,7 +128,12 @@ async def cancel_a_download():
 # ---- end of scene 7 ----
 
 
-print("1. the delayed sum with callbacks (chapter 5's way)")
+print("== the job: add up the squares of 1, 2 and 3, asking a square service ==")
+total = loop.run_sync(sum_of_squares, timeout=0.500)  # the deadline, as in chapter 5
+print(f"client: run_sync returned the sum of the squares: {total}")
+
+print("== the Runner, and what coroutines add ==")
+print("1. the delayed sum with callbacks")
 loop.run_sync(sum_with_callbacks)
 print("2. the same sum as a hand-written state machine, driven by the Runner")
 loop.run_sync(delayed_sum)

@@ -1,5 +1,9 @@
-# Chapter 7's demo on Tornado: the TCP server from the IOLoop docs, then an HTTP server
+# Chapter 7's demo on Tornado: the same job over real sockets (a square service speaking one
+# number per line, asked over three connections at once), the TCP server from the IOLoop docs, then an HTTP server
 # with the classic handler (a route that awaits AsyncHTTPClient.fetch), driven by a client.
+from datetime import timedelta
+
+from tornado import gen
 from tornado.concurrent import Future
 from tornado.httpclient import AsyncHTTPClient
 from tornado.httpserver import HTTPServer
@@ -9,6 +13,35 @@ from tornado.tcpclient import TCPClient
 from tornado.tcpserver import TCPServer
 from tornado.testing import bind_unused_port
 from tornado.web import Application, RequestHandler
+
+
+class SquareService(TCPServer):
+    # The square service, now a real server: numbers in, one per line; their squares out.
+    async def handle_stream(self, stream, address):
+        try:
+            while True:
+                line = await stream.read_until(b"\n", max_bytes=8)
+                n = int(line)
+                await stream.write(f"{n * n}\n".encode())
+        except (StreamClosedError, ValueError):
+            pass  # the client closed, sent too long a line, or not a number
+        stream.close()
+
+
+async def square(port, n):
+    stream = await TCPClient().connect("127.0.0.1", port)
+    await stream.write(f"{n}\n".encode())
+    answer = await stream.read_until(b"\n")
+    stream.close()
+    return int(answer)
+
+
+async def sum_of_squares(port):
+    print("client: asking the service for the squares of 1, 2 and 3, over three "
+          "connections at once")
+    squares = await gen.multi([square(port, 1), square(port, 2), square(port, 3)])
+    print(f"client: the squares are {squares[0]}, {squares[1]} and {squares[2]}")
+    return sum(squares)
 
 
 class DocsServer(TCPServer):
@@ -38,6 +71,14 @@ class Proxy(RequestHandler):
 
 
 async def main():
+    print("== the job: add up the squares of 1, 2 and 3, asking a square service ==")
+    sock, service_port = bind_unused_port()
+    service = SquareService()
+    service.add_sockets([sock])
+    total = await gen.with_timeout(timedelta(milliseconds=500), sum_of_squares(service_port))
+    # (the C++ demo gives run_sync the same 500 ms deadline)
+    print(f"client: the sum of the squares is {total}")
+
     print("== the TCP server from Tornado's IOLoop docs ==")
     done = Future()
     sock, docs_port = bind_unused_port()
