@@ -119,6 +119,14 @@ std::string short_type_name(std::string_view name) {
   for (std::size_t found; (found = out.find(long_string)) != std::string::npos;) {
     out.replace(found, long_string.size(), "std::string");
   }
+  // A container's default allocator, which code never spells out either:
+  // "std::vector<int, std::allocator<int> >" -> "std::vector<int>".
+  static constexpr std::string_view allocator = ", std::allocator<";
+  for (std::size_t found; (found = out.find(allocator)) != std::string::npos;) {
+    std::size_t end = past_matching(out, found + allocator.size() - 1, '<', '>');
+    if (out.compare(end, 1, " ") == 0) ++end;  // the space GCC writes in "> >"
+    out.erase(found, end - found);
+  }
   return out;
 }
 

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <string>
 #include <thread>
 #include <typeinfo>
 #include <vector>
@@ -280,6 +281,10 @@ class TraceCoroutines : public TracedLoop<Env> {
     const int v = co_await f;
     co_return v + 1;
   }
+  static Coroutine<std::size_t> count(Future<std::vector<std::string>> f) {
+    const std::vector<std::string> words = co_await f;
+    co_return words.size();
+  }
 };
 TYPED_TEST_SUITE_P(TraceCoroutines);
 
@@ -315,7 +320,29 @@ TYPED_TEST_P(TraceCoroutines, APendingFutureCostsOneHopAndTheTraceShowsEachStep)
   EXPECT_EQ(details[2], "returned");
 }
 
-REGISTER_TYPED_TEST_SUITE_P(TraceCoroutines, APendingFutureCostsOneHopAndTheTraceShowsEachStep);
+// What a coroutine waits for is named as its code spells the type: multi's Future of a vector
+// of strings, not the compiler's spelling with every default template argument written out.
+TYPED_TEST_P(TraceCoroutines, AWaitIsNamedByTheTypeAsTheCodeSpellsIt) {
+  auto& loop = this->loop;
+  using What = typename TestFixture::What;
+  typename TestFixture::template Future<std::vector<std::string>> words;
+  loop.add_callback([&] {
+    loop.add_future(TestFixture::count(words), [&](const auto&) { loop.stop(); });
+    loop.add_callback([&] { words.set_result({"two", "words"}); });
+  });
+
+  run_with_watchdog(loop);
+
+  std::vector<std::string> details;
+  for (const auto& e : this->recorder->events) {
+    if (e.what == What::suspended || e.what == What::resumed) details.push_back(e.detail);
+  }
+  EXPECT_THAT(details, ::testing::ElementsAre("on a Future<std::vector<std::string>>",
+                                              "with the result of a Future<std::vector<std::string>>"));
+}
+
+REGISTER_TYPED_TEST_SUITE_P(TraceCoroutines, APendingFutureCostsOneHopAndTheTraceShowsEachStep,
+                            AWaitIsNamedByTheTypeAsTheCodeSpellsIt);
 
 // ---------------------------------------------------------------- chapter 7: streams
 
