@@ -35,7 +35,8 @@ Future<int> sum_of_squares(IOLoop& loop) {
   for (int n : {1, 2, 3}) {
     loop.add_future(square(loop, n), [result, total, pending](const Future<int>& f) {
       *total += f.result();
-      if (--*pending == 0) result.set_result(*total);
+      // Had the deadline cancelled `result`, a plain set_result would throw here.
+      if (--*pending == 0) future_set_result_unless_cancelled(result, *total);
     });
   }
   return result;

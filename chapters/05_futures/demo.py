@@ -34,7 +34,8 @@ def sum_of_squares():
         state["total"] += f.result()
         state["pending"] -= 1
         if state["pending"] == 0:
-            result.set_result(state["total"])
+            # Had the deadline cancelled `result`, a plain set_result would raise here.
+            future_set_result_unless_cancelled(result, state["total"])
 
     for n in (1, 2, 3):
         loop.add_future(square(n), on_square)

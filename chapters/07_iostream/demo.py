@@ -8,7 +8,7 @@ from tornado.concurrent import Future
 from tornado.httpclient import AsyncHTTPClient
 from tornado.httpserver import HTTPServer
 from tornado.ioloop import IOLoop
-from tornado.iostream import StreamClosedError
+from tornado.iostream import StreamClosedError, UnsatisfiableReadError
 from tornado.tcpclient import TCPClient
 from tornado.tcpserver import TCPServer
 from tornado.testing import bind_unused_port
@@ -23,7 +23,7 @@ class SquareService(TCPServer):
                 line = await stream.read_until(b"\n", max_bytes=8)
                 n = int(line)
                 await stream.write(f"{n * n}\n".encode())
-        except (StreamClosedError, ValueError):
+        except (StreamClosedError, UnsatisfiableReadError, ValueError):
             pass  # the client closed, sent too long a line, or not a number
         stream.close()
 
