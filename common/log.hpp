@@ -27,6 +27,20 @@ void log(LogLevel level, std::string_view message);
 /// that is not a std::exception is named as such. Every chapter's one way to say what failed.
 std::string describe(std::exception_ptr error);
 
+/// Whether a stored exception is an E or derives from one: Python's isinstance(e, E) for an
+/// exception held in an exception_ptr. False for a null one.
+template <class E>
+bool holds(const std::exception_ptr& error) noexcept {
+  if (!error) return false;
+  try {
+    std::rethrow_exception(error);
+  } catch (const E&) {
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
 /// The readable name of a type, e.g. "main::{lambda()#1}" (the compiler's mangled name if it
 /// cannot be demangled): the closest C++ comes to the repr Python prints for a callable.
 /// A lambda is named by the functions and lambdas it is in, as Python's __qualname__ names
@@ -35,7 +49,8 @@ std::string type_name(const std::type_info& type);
 
 /// The short form type_name gives a demangled name: the enclosing functions' parameters and
 /// template arguments, and every "::operator()(...) const" (the body an inner lambda was
-/// written in), are left out. A class's template arguments stay: "std::vector<int, ...>".
+/// written in), are left out. A class's template arguments stay, less what code never spells
+/// out: "std::string" for std::basic_string<char, ...>, "std::vector<int>" without its allocator.
 std::string short_type_name(std::string_view demangled);
 
 /// A duration in seconds as a person writes it ("0.05", "2.5", "5"), for messages that say

@@ -400,7 +400,7 @@ class QuietExceptions {
   /// isinstance(e, quiet_exceptions) asks.
   template <class... E>
   static constexpr QuietExceptions of() {
-    return QuietExceptions(+[](const std::exception_ptr& error) { return (caught_as<E>(error) || ...); });
+    return QuietExceptions(+[](const std::exception_ptr& error) { return (common::holds<E>(error) || ...); });
   }
 
   bool covers(const std::exception_ptr& error) const { return covers_ != nullptr && covers_(error); }
@@ -408,17 +408,6 @@ class QuietExceptions {
  private:
   using Test = bool (*)(const std::exception_ptr&);
   constexpr explicit QuietExceptions(Test covers) : covers_(covers) {}
-
-  template <class E>
-  static bool caught_as(const std::exception_ptr& error) {
-    try {
-      std::rethrow_exception(error);
-    } catch (const E&) {
-      return true;
-    } catch (...) {
-      return false;
-    }
-  }
 
   Test covers_ = nullptr;
 };

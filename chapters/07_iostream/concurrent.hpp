@@ -68,14 +68,7 @@ class CancelledError : public std::exception {
 
 /// True if `error` holds a CancelledError.
 inline bool is_cancellation(const std::exception_ptr& error) noexcept {
-  if (!error) return false;
-  try {
-    std::rethrow_exception(error);
-  } catch (const CancelledError&) {
-    return true;
-  } catch (...) {
-    return false;
-  }
+  return common::holds<CancelledError>(error);
 }
 
 namespace detail {
