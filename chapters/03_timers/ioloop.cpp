@@ -53,21 +53,6 @@ void check_events(const char* who, unsigned events) {
                                 " (use IOLoop::READ, WRITE and ERROR)");
   }
 }
-
-// Heap order: the entry that must run first is on top. std::push_heap builds a max-heap,
-// so "greater" means "runs later": a later deadline, or the same deadline scheduled later.
-// (A lambda, so the heap algorithms take it as it is: IOLoop's HeapEntry is private.)
-constexpr auto runs_later = [](const auto& a, const auto& b) noexcept {
-  if (a.deadline != b.deadline) return a.deadline > b.deadline;
-  return a.sequence > b.sequence;
-};
-
-// The next capacity of a vector that is full: double it, as push_back does.
-std::size_t grown(std::size_t capacity) noexcept { return capacity < 8 ? 16 : 2 * capacity; }
-
-// Tornado rebuilds its heap when more than 512 entries, and more than half of it, are dead.
-constexpr std::size_t compaction_floor = 512;
-
 }  // namespace
 
 IOLoop::IOLoop(std::string_view poller, MakeCurrent policy)
@@ -219,16 +204,18 @@ void IOLoop::start() {
     ++turns_;
     // (2) Decide which timeouts are due before running anything: a timeout that schedules
     //     another for "now" cannot make it run in this same turn.
-    pop_due_timeouts();
+    timers_.collect_due(*clock_);
     if (tracer_) {
-      tracer_->record({.what = TraceEvent::What::turn, .turn = turns_, .due = due_.size(),
-                       .heap = timeouts_.size(), .tombstones = cancellations_});
+      const TimerStats heap = timers_.stats();
+      tracer_->record({.what = TraceEvent::What::turn, .turn = turns_, .due = timers_.due_count(),
+                       .heap = heap.heap_size,
+                       .tombstones = heap.cancelled});
     }
     // (3) Run the due timeouts, in deadline order.
     run_timeouts();
     if (!running_) break;
     // (4) Sleep in the poller until an fd is ready or the nearest deadline passes.
-    const std::optional<time_point> deadline = nearest_deadline();
+    const std::optional<time_point> deadline = timers_.nearest_deadline();
     const Poller::Result polled = tracer_ ? traced_poll(clock_->wait_limit(deadline), deadline)
                                           : poller_->poll(clock_->wait_limit(deadline));
     if (polled.interrupted) continue;  // EINTR: a signal arrived; simply go round again
@@ -269,16 +256,7 @@ void IOLoop::stop() noexcept {
 IOLoop::Timeout IOLoop::call_at(time_point when, Callback callback) {
   if (closed_) throw std::logic_error("call_at: the IOLoop is closed");
   if (!callback) throw std::invalid_argument("call_at: the callback is empty");
-  // Every allocation happens before anything changes, so running out of memory leaves the
-  // loop as it was: the push_back below then cannot reallocate. (Doubling, as push_back
-  // would: reserving one more each time would copy the whole heap on every call.)
-  if (timeouts_.size() == timeouts_.capacity()) timeouts_.reserve(grown(timeouts_.capacity()));
-  const std::uint32_t slot = acquire_slot();
-  const std::uint64_t sequence = ++timeout_counter_;
-  slots_[slot] = Slot{std::move(callback), sequence, true};
-  timeouts_.push_back({when, sequence, slot});
-  std::push_heap(timeouts_.begin(), timeouts_.end(), runs_later);
-  return Timeout(slot, sequence);
+  return timers_.add(when, std::move(callback));
 }
 
 IOLoop::Timeout IOLoop::call_later(duration delay, Callback callback) {
@@ -306,78 +284,12 @@ IOLoop::Timeout IOLoop::add_timeout(duration delay, Callback callback) {
   return call_later(delay, std::move(callback));
 }
 
-void IOLoop::remove_timeout(Timeout timeout) noexcept {
-  if (!timeout || timeout.slot_ >= slots_.size()) return;
-  if (slots_[timeout.slot_].sequence != timeout.sequence_) return;  // ran, or removed already
-  // Its heap entry stays behind as a tombstone (removing from the middle of a heap costs
-  // O(n)); only the callback goes now, so whatever it captured is released at once.
-  if (slots_[timeout.slot_].in_heap) ++cancellations_;
-  const Callback dropped = release_slot(timeout.slot_);
-  compact_if_mostly_dead();
-}
+void IOLoop::remove_timeout(Timeout timeout) noexcept { timers_.remove(timeout); }
 
-void IOLoop::compact_if_mostly_dead() noexcept {
-  // Most of the heap dead, and enough of it to be worth it: rebuild from the live entries.
-  // The rebuild costs O(n) after at least n/2 removals, so O(1) per removal on average.
-  if (cancellations_ > compaction_floor && cancellations_ > timeouts_.size() / 2) {
-    compact_timeouts();
-  }
-}
-
-IOLoop::TimerStats IOLoop::timer_stats() const noexcept {
-  return {slots_.size() - free_slots_.size(), timeouts_.size(), cancellations_, compactions_};
-}
-
-std::uint32_t IOLoop::acquire_slot() {
-  if (!free_slots_.empty()) {
-    const std::uint32_t slot = free_slots_.back();
-    free_slots_.pop_back();
-    return slot;
-  }
-  // The free list keeps room for every slot, so release_slot never allocates.
-  if (free_slots_.capacity() < slots_.size() + 1) free_slots_.reserve(grown(free_slots_.capacity()));
-  slots_.emplace_back();
-  return static_cast<std::uint32_t>(slots_.size() - 1);
-}
-
-// Returns the callback instead of destroying it here: its destructor is user code, which
-// may schedule another timeout and so move slots_ under our feet.
-IOLoop::Callback IOLoop::release_slot(std::uint32_t slot) noexcept {
-  Callback callback = std::move(slots_[slot].callback);
-  slots_[slot].callback = nullptr;
-  slots_[slot].sequence = 0;
-  slots_[slot].in_heap = false;
-  free_slots_.push_back(slot);
-  return callback;
-}
-
-void IOLoop::pop_due_timeouts() {
-  due_.clear();
-  if (timeouts_.empty()) return;
-  const time_point now = time();  // read once: everything due at this instant, nothing later
-  while (!timeouts_.empty()) {
-    const HeapEntry top = timeouts_.front();
-    const bool live = is_live(top);
-    if (live && top.deadline > now) break;
-    std::pop_heap(timeouts_.begin(), timeouts_.end(), runs_later);
-    timeouts_.pop_back();
-    if (live) {
-      slots_[top.slot].in_heap = false;
-      due_.push_back(top);
-    } else {
-      --cancellations_;  // a tombstone reached the top: dropped for free
-    }
-  }
-  // Firing shrinks the live part too, so the heap may now be mostly tombstones (Tornado
-  // makes this check here, once a turn; we make it at each removal as well).
-  compact_if_mostly_dead();
-}
+IOLoop::TimerStats IOLoop::timer_stats() const noexcept { return timers_.stats(); }
 
 void IOLoop::run_timeouts() {
-  for (const HeapEntry& entry : due_) {
-    // Checked again now: an earlier timeout of this same turn may have removed this one.
-    if (!is_live(entry)) continue;
-    const Callback callback = release_slot(entry.slot);
+  while (const Callback callback = timers_.next_due()) {
     if (tracer_) trace_run(TraceEvent::Work::timeout, &callback.target_type());
     try {
       callback();
@@ -386,21 +298,8 @@ void IOLoop::run_timeouts() {
     }
     if (tracer_) trace_returned();
   }
-  due_.clear();
 }
 
-void IOLoop::compact_timeouts() noexcept {
-  std::erase_if(timeouts_, [this](const HeapEntry& entry) { return !is_live(entry); });
-  std::make_heap(timeouts_.begin(), timeouts_.end(), runs_later);
-  cancellations_ = 0;
-  ++compactions_;
-}
-
-std::optional<IOLoop::time_point> IOLoop::nearest_deadline() const noexcept {
-  // The top may be a tombstone: then we wake a little early, find nothing due, and go round.
-  if (timeouts_.empty()) return std::nullopt;
-  return timeouts_.front().deadline;
-}
 
 // ---------------------------------------------------------------------------- dispatch
 
@@ -489,12 +388,7 @@ void IOLoop::close(bool all_fds) {
   handlers_.clear();
   retired_.clear();
   poller_.reset();
-  // Timeouts that never ran are dropped unrun, as Tornado drops its heap.
-  timeouts_.clear();
-  due_.clear();
-  slots_.clear();
-  free_slots_.clear();
-  cancellations_ = 0;
+  timers_.clear();  // timeouts that never ran are dropped unrun, as Tornado drops its heap
 }
 
 }  // namespace ch03

@@ -1,6 +1,7 @@
 // Chapter 3: Timers.
-// Adds over chapter 2: call_at, call_later, add_timeout, remove_timeout, time(); an
-//   injectable Clock with a VirtualClock for tests; the poll sleeps until the nearest deadline.
+// Adds over chapter 2: call_at, call_later, add_timeout, remove_timeout, time(), kept in a
+//   TimerQueue of their own (timer_queue.hpp); an injectable Clock with a VirtualClock for
+//   tests; the poll sleeps until the nearest deadline.
 // Not yet: add_callback, the one way to reach the loop (and so stop it) from another thread
 //   (chapter 4).
 // Tornado: ioloop.py, PollIOLoop.call_at / remove_timeout, class _Timeout, time_func.
@@ -20,6 +21,7 @@
 
 #include "clock.hpp"
 #include "platform/poller.hpp"
+#include "timer_queue.hpp"
 #include "trace.hpp"
 
 namespace ch03 {
@@ -45,27 +47,11 @@ class IOLoop {
   using time_point = Clock::time_point;
   using duration = Clock::duration;
 
-  /// What call_at and friends return, for remove_timeout. Cheap to copy; a default-made one
-  /// is null. It stays safe to use after its timeout ran or was removed: it then does nothing.
-  class Timeout {
-   public:
-    Timeout() = default;
-    explicit operator bool() const noexcept { return sequence_ != 0; }
-
-   private:
-    friend class IOLoop;
-    Timeout(std::uint32_t slot, std::uint64_t sequence) : slot_(slot), sequence_(sequence) {}
-    std::uint32_t slot_ = 0;
-    std::uint64_t sequence_ = 0;
-  };
+  /// What call_at and friends return, for remove_timeout (see timer_queue.hpp).
+  using Timeout = TimerQueue::Timeout;
 
   /// What the timer heap holds right now, for tests and the curious.
-  struct TimerStats {
-    std::size_t scheduled;    ///< timeouts waiting to run
-    std::size_t heap_size;    ///< heap entries, cancelled ones included
-    std::size_t cancelled;    ///< cancelled entries not yet dropped from the heap
-    std::size_t compactions;  ///< how many times the heap was rebuilt without them
-  };
+  using TimerStats = TimerQueue::Stats;
 
   /// Whether a new loop becomes its thread's current loop (Tornado 4.5's make_current=None,
   /// True, False): only if the thread has none (the default), always (refused with
@@ -195,22 +181,6 @@ class IOLoop {
     const std::type_info* named = nullptr;  // what the trace calls it (the caller's callable)
   };
 
-  // One heap entry. The deadline and sequence number are inline, so sifting compares
-  // entries without following a pointer; the callback lives in a slot, found by index.
-  struct HeapEntry {
-    time_point deadline;
-    std::uint64_t sequence;  // Tornado's _timeout_counter: breaks ties first-come first-served
-    std::uint32_t slot;
-  };
-  // Where a scheduled callback waits. The slot is freed the moment its timeout runs or is
-  // removed, and reused by the next call_at; an entry whose sequence no longer matches its
-  // slot's is a cancelled one (a tombstone).
-  struct Slot {
-    Callback callback;
-    std::uint64_t sequence = 0;  // 0: free
-    bool in_heap = false;        // false once collected as due: cancelling it then leaves no tombstone
-  };
-
   void become_current(MakeCurrent policy);
   void add_entry(int fd, Entry entry, unsigned events);
   void dispatch(std::span<const Event> events);
@@ -219,16 +189,7 @@ class IOLoop {
   void trace_run(TraceEvent::Work work, const std::type_info* callable, int fd = -1, unsigned events = 0);
   void trace_returned();
 
-  bool is_live(const HeapEntry& entry) const noexcept {
-    return slots_[entry.slot].sequence == entry.sequence;
-  }
-  std::uint32_t acquire_slot();
-  Callback release_slot(std::uint32_t slot) noexcept;
-  void pop_due_timeouts();
   void run_timeouts();
-  void compact_if_mostly_dead() noexcept;
-  void compact_timeouts() noexcept;
-  std::optional<time_point> nearest_deadline() const noexcept;
 
   std::unique_ptr<Poller> poller_;
   std::shared_ptr<Clock> clock_;
@@ -242,14 +203,7 @@ class IOLoop {
   // during its own call is undefined, so removal during a round extracts the whole table
   // node, which keeps the handler where it is, and parks it here until the round is over.
   std::vector<std::unordered_map<int, Entry>::node_type> retired_;
-  // The timer heap: a binary min-heap on (deadline, sequence), as Tornado's _timeouts.
-  std::vector<HeapEntry> timeouts_;
-  std::vector<Slot> slots_;
-  std::vector<std::uint32_t> free_slots_;
-  std::vector<HeapEntry> due_;  // (2)'s list, kept to reuse its memory
-  std::uint64_t timeout_counter_ = 0;
-  std::size_t cancellations_ = 0;  // tombstones in timeouts_
-  std::size_t compactions_ = 0;
+  TimerQueue timers_;  // (2), (3) and (4)'s deadlines: see timer_queue.hpp
 
   std::shared_ptr<Tracer> tracer_ = tracer_from_environment();
   std::uint64_t turns_ = 0;

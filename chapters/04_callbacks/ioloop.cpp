@@ -84,21 +84,6 @@ void check_events(const char* who, unsigned events) {
                                 " (use IOLoop::READ, WRITE and ERROR)");
   }
 }
-
-// Heap order: the entry that must run first is on top. std::push_heap builds a max-heap,
-// so "greater" means "runs later": a later deadline, or the same deadline scheduled later.
-// (A lambda, so the heap algorithms take it as it is: IOLoop's HeapEntry is private.)
-constexpr auto runs_later = [](const auto& a, const auto& b) noexcept {
-  if (a.deadline != b.deadline) return a.deadline > b.deadline;
-  return a.sequence > b.sequence;
-};
-
-// The next capacity of a vector that is full: double it, as push_back does.
-std::size_t grown(std::size_t capacity) noexcept { return capacity < 8 ? 16 : 2 * capacity; }
-
-// Tornado rebuilds its heap when more than 512 entries, and more than half of it, are dead.
-constexpr std::size_t compaction_floor = 512;
-
 }  // namespace
 
 IOLoop::IOLoop(std::string_view poller, MakeCurrent policy)
@@ -119,8 +104,8 @@ IOLoop::IOLoop(std::unique_ptr<Poller> poller, std::shared_ptr<Clock> clock, Mak
   // is the whole point: the callbacks themselves are taken at step (1).
   // Under no stack context: the waker serves every caller, not the one making the loop.
   const stack_context::NullContext no_context;
-  add_handler(waker_, [](Waker& waker, unsigned) { waker.consume(); }, READ);
-  handlers_.at(waker_.fileno()).named = &typeid(Waker);  // the trace names it "ch04::Waker"
+  add_handler(callbacks_.waker(), [](Waker& waker, unsigned) { waker.consume(); }, READ);
+  handlers_.at(callbacks_.waker().fileno()).named = &typeid(Waker);  // the trace: "ch04::Waker"
   poller_name_ = poller_->name();
   become_current(policy);
 }
@@ -254,26 +239,28 @@ void IOLoop::start() {
   // callback re-enters the stack it captured, and one that captured none runs with none
   // (Tornado's wrap gave such a callback a wrapper that cleared the stack every time).
   const stack_context::NullContext no_context;
-  thread_id_.store(std::this_thread::get_id(), std::memory_order_relaxed);
+  callbacks_.set_loop_thread(std::this_thread::get_id());
 
   while (true) {
     ++turns_;
     // (1) Callbacks added from now on wait for the next turn, so I/O is never starved.
-    take_callbacks();
+    callbacks_.take_into(ready_);
     // (2) Decide which timeouts are due before running anything: a timeout that schedules
     //     another for "now" cannot make it run in this same turn.
-    pop_due_timeouts();
+    timers_.collect_due(*clock_);
     if (tracer_) {
+      const TimerStats heap = timers_.stats();
       tracer_->record({.what = TraceEvent::What::turn, .turn = turns_, .callbacks = ready_.size(),
-                       .due = due_.size(), .heap = timeouts_.size(), .tombstones = cancellations_});
+                       .due = timers_.due_count(), .heap = heap.heap_size,
+                       .tombstones = heap.cancelled});
     }
     // (3) Run the callbacks, then the due timeouts.
     run_callbacks();
     run_timeouts();
     if (!running_) break;
     // (4) Sleep in the poller: not at all if callbacks wait, else until the nearest deadline.
-    const bool busy = callbacks_waiting();
-    const std::optional<time_point> deadline = nearest_deadline();
+    const bool busy = callbacks_.waiting();
+    const std::optional<time_point> deadline = timers_.nearest_deadline();
     const std::optional<duration> limit =
         busy ? std::optional(duration::zero()) : clock_->wait_limit(deadline);
     const Poller::Result polled = tracer_ ? traced_poll(limit, deadline) : poller_->poll(limit);
@@ -316,16 +303,7 @@ IOLoop::Timeout IOLoop::call_at(time_point when, Callback callback) {
   if (closed_) throw std::logic_error("call_at: the IOLoop is closed");
   if (!callback) throw std::invalid_argument("call_at: the callback is empty");
   if (stack_context::active()) callback = stack_context::wrap(std::move(callback));
-  // Every allocation happens before anything changes, so running out of memory leaves the
-  // loop as it was: the push_back below then cannot reallocate. (Doubling, as push_back
-  // would: reserving one more each time would copy the whole heap on every call.)
-  if (timeouts_.size() == timeouts_.capacity()) timeouts_.reserve(grown(timeouts_.capacity()));
-  const std::uint32_t slot = acquire_slot();
-  const std::uint64_t sequence = ++timeout_counter_;
-  slots_[slot] = Slot{std::move(callback), sequence, true};
-  timeouts_.push_back({when, sequence, slot});
-  std::push_heap(timeouts_.begin(), timeouts_.end(), runs_later);
-  return Timeout(slot, sequence);
+  return timers_.add(when, std::move(callback));
 }
 
 IOLoop::Timeout IOLoop::call_later(duration delay, Callback callback) {
@@ -353,97 +331,18 @@ IOLoop::Timeout IOLoop::add_timeout(duration delay, Callback callback) {
   return call_later(delay, std::move(callback));
 }
 
-void IOLoop::remove_timeout(Timeout timeout) noexcept {
-  if (!timeout || timeout.slot_ >= slots_.size()) return;
-  if (slots_[timeout.slot_].sequence != timeout.sequence_) return;  // ran, or removed already
-  // Its heap entry stays behind as a tombstone (removing from the middle of a heap costs
-  // O(n)); only the callback goes now, so whatever it captured is released at once.
-  if (slots_[timeout.slot_].in_heap) ++cancellations_;
-  const Callback dropped = release_slot(timeout.slot_);
-  compact_if_mostly_dead();
-}
+void IOLoop::remove_timeout(Timeout timeout) noexcept { timers_.remove(timeout); }
 
-void IOLoop::compact_if_mostly_dead() noexcept {
-  // Most of the heap dead, and enough of it to be worth it: rebuild from the live entries.
-  // The rebuild costs O(n) after at least n/2 removals, so O(1) per removal on average.
-  if (cancellations_ > compaction_floor && cancellations_ > timeouts_.size() / 2) {
-    compact_timeouts();
-  }
-}
-
-IOLoop::TimerStats IOLoop::timer_stats() const noexcept {
-  return {slots_.size() - free_slots_.size(), timeouts_.size(), cancellations_, compactions_};
-}
-
-std::uint32_t IOLoop::acquire_slot() {
-  if (!free_slots_.empty()) {
-    const std::uint32_t slot = free_slots_.back();
-    free_slots_.pop_back();
-    return slot;
-  }
-  // The free list keeps room for every slot, so release_slot never allocates.
-  if (free_slots_.capacity() < slots_.size() + 1) free_slots_.reserve(grown(free_slots_.capacity()));
-  slots_.emplace_back();
-  return static_cast<std::uint32_t>(slots_.size() - 1);
-}
-
-// Returns the callback instead of destroying it here: its destructor is user code, which
-// may schedule another timeout and so move slots_ under our feet.
-IOLoop::Callback IOLoop::release_slot(std::uint32_t slot) noexcept {
-  Callback callback = std::move(slots_[slot].callback);
-  slots_[slot].callback = nullptr;
-  slots_[slot].sequence = 0;
-  slots_[slot].in_heap = false;
-  free_slots_.push_back(slot);
-  return callback;
-}
-
-void IOLoop::pop_due_timeouts() {
-  due_.clear();
-  if (timeouts_.empty()) return;
-  const time_point now = time();  // read once: everything due at this instant, nothing later
-  while (!timeouts_.empty()) {
-    const HeapEntry top = timeouts_.front();
-    const bool live = is_live(top);
-    if (live && top.deadline > now) break;
-    std::pop_heap(timeouts_.begin(), timeouts_.end(), runs_later);
-    timeouts_.pop_back();
-    if (live) {
-      slots_[top.slot].in_heap = false;
-      due_.push_back(top);
-    } else {
-      --cancellations_;  // a tombstone reached the top: dropped for free
-    }
-  }
-  // Firing shrinks the live part too, so the heap may now be mostly tombstones (Tornado
-  // makes this check here, once a turn; we make it at each removal as well).
-  compact_if_mostly_dead();
-}
+IOLoop::TimerStats IOLoop::timer_stats() const noexcept { return timers_.stats(); }
 
 void IOLoop::run_timeouts() {
-  for (const HeapEntry& entry : due_) {
-    // Checked again now: an earlier timeout of this same turn may have removed this one.
-    if (!is_live(entry)) continue;
-    const Callback callback = release_slot(entry.slot);
+  while (const Callback callback = timers_.next_due()) {
     if (tracer_) trace_run(TraceEvent::Work::timeout, &type_of(callback));
     run_guarded(callback, [&] { return "timeout callback " + name_of(callback); });
     if (tracer_) trace_returned();
   }
-  due_.clear();
 }
 
-void IOLoop::compact_timeouts() noexcept {
-  std::erase_if(timeouts_, [this](const HeapEntry& entry) { return !is_live(entry); });
-  std::make_heap(timeouts_.begin(), timeouts_.end(), runs_later);
-  cancellations_ = 0;
-  ++compactions_;
-}
-
-std::optional<IOLoop::time_point> IOLoop::nearest_deadline() const noexcept {
-  // The top may be a tombstone: then we wake a little early, find nothing due, and go round.
-  if (timeouts_.empty()) return std::nullopt;
-  return timeouts_.front().deadline;
-}
 
 // ---------------------------------------------------------------------------- callbacks
 
@@ -452,37 +351,11 @@ void IOLoop::add_callback(Callback callback) {
   // The calling thread's contexts go with it. With none open (nearly always, and on another
   // thread usually) it costs one thread_local read: the callback is not touched.
   if (stack_context::active()) callback = stack_context::wrap(std::move(callback));
-  std::lock_guard lock(callbacks_mutex_);
-  if (closing_) return;  // dropped, as Tornado drops it
-  callbacks_.push_back(std::move(callback));
-  // The loop's own thread never needs a wake: it looks at the queue before it polls.
-  // Another thread wakes it once; more calls before step (1) takes the batch ride along.
-  // The wake is written under the lock: close() takes it before closing the waker, so we
-  // can never write to a closed descriptor (whose number may already be someone else's).
-  if (!wake_pending_ && std::this_thread::get_id() != thread_id_.load(std::memory_order_relaxed)) {
-    wake_pending_ = true;
-    waker_.wake();
-  }
+  callbacks_.push(std::move(callback));
 }
 
 bool IOLoop::add_callback_from_signal(void (*function)(void*), void* argument) noexcept {
-  if (function == nullptr || closing_.load()) return false;
-  // No lock, no allocation, no wake_pending_ bookkeeping (that needs the lock): a lock-free
-  // ring, then one write(2), both async-signal-safe.
-  if (!from_signals_.push({function, argument})) return false;
-  waker_.wake();
-  return true;
-}
-
-void IOLoop::take_callbacks() {
-  {
-    std::lock_guard lock(callbacks_mutex_);
-    ready_.swap(callbacks_);  // O(1): the lock is held for a swap, whatever the batch size
-    wake_pending_ = false;    // a wake from now on is a new one
-  }
-  for (SignalCallback call; from_signals_.pop(call);) {
-    ready_.push_back([call] { call.function(call.argument); });
-  }
+  return callbacks_.push_from_signal(function, argument);
 }
 
 void IOLoop::run_callbacks() {
@@ -495,11 +368,6 @@ void IOLoop::run_callbacks() {
     run_guarded(callback, [&] { return "callback " + name_of(callback); });
     if (tracer_) trace_returned();
   }
-}
-
-bool IOLoop::callbacks_waiting() {
-  std::lock_guard lock(callbacks_mutex_);
-  return !callbacks_.empty() || !from_signals_.empty();
 }
 
 template <class Body, class Describe>
@@ -624,12 +492,9 @@ void IOLoop::close(bool all_fds) {
     throw std::logic_error("close: the IOLoop is still running; stop() it and let start() return");
   }
   if (closed_) return;
-  std::vector<Callback> dropped;  // destroyed after the lock: their destructors are user code
-  {
-    std::lock_guard lock(callbacks_mutex_);
-    closing_ = true;  // from here on add_callback neither queues nor touches the waker
-    dropped.swap(callbacks_);
-  }
+  // From here on add_callback neither queues nor touches the waker. What was queued is
+  // destroyed when close() returns: their destructors are user code.
+  const std::vector<Callback> dropped = callbacks_.close();
   closed_ = true;
   open_.reset();  // a closed loop is current nowhere: coroutines must not wait on it
   if (all_fds) {
@@ -645,14 +510,8 @@ void IOLoop::close(bool all_fds) {
   handlers_.clear();
   retired_.clear();
   poller_.reset();
-  waker_.close();
   blocking_alarm_.reset();  // nothing runs any more: nothing to watch
-  // Timeouts that never ran are dropped unrun, as Tornado drops its heap.
-  timeouts_.clear();
-  due_.clear();
-  slots_.clear();
-  free_slots_.clear();
-  cancellations_ = 0;
+  timers_.clear();  // timeouts that never ran are dropped unrun, as Tornado drops its heap
 }
 
 // ---------------------------------------------------------------------------- PeriodicCallback

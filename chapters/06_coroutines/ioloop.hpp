@@ -24,14 +24,14 @@
 #include <utility>
 #include <vector>
 
+#include "callback_queue.hpp"
 #include "clock.hpp"
 #include "common/log.hpp"
 #include "concurrent.hpp"
 #include "platform/blocking_alarm.hpp"
 #include "platform/poller.hpp"
+#include "timer_queue.hpp"
 #include "trace.hpp"
-#include "platform/waker.hpp"
-#include "signal_queue.hpp"
 #include "stack_context.hpp"
 
 namespace ch06 {
@@ -63,30 +63,14 @@ class IOLoop {
   using time_point = Clock::time_point;
   using duration = Clock::duration;
 
-  /// What call_at and friends return, for remove_timeout. Cheap to copy; a default-made one
-  /// is null. It stays safe to use after its timeout ran or was removed: it then does nothing.
-  class Timeout {
-   public:
-    Timeout() = default;
-    explicit operator bool() const noexcept { return sequence_ != 0; }
-
-   private:
-    friend class IOLoop;
-    Timeout(std::uint32_t slot, std::uint64_t sequence) : slot_(slot), sequence_(sequence) {}
-    std::uint32_t slot_ = 0;
-    std::uint64_t sequence_ = 0;
-  };
+  /// What call_at and friends return, for remove_timeout (see timer_queue.hpp).
+  using Timeout = TimerQueue::Timeout;
 
   /// How many callbacks add_callback_from_signal can hold until the loop takes them.
-  static constexpr std::size_t signal_slots = 64;
+  static constexpr std::size_t signal_slots = CallbackQueue::signal_slots;
 
   /// What the timer heap holds right now, for tests and the curious.
-  struct TimerStats {
-    std::size_t scheduled;    ///< timeouts waiting to run
-    std::size_t heap_size;    ///< heap entries, cancelled ones included
-    std::size_t cancelled;    ///< cancelled entries not yet dropped from the heap
-    std::size_t compactions;  ///< how many times the heap was rebuilt without them
-  };
+  using TimerStats = TimerQueue::Stats;
 
   /// Whether a new loop becomes its thread's current loop (Tornado 4.5's make_current=None,
   /// True, False): only if the thread has none (the default), always (refused with
@@ -212,7 +196,7 @@ class IOLoop {
   void set_blocking_report_fd(int fd);
 
   /// How many times another thread (or a signal) had to wake the loop.
-  std::uint64_t wakeups() const noexcept { return waker_.writes(); }
+  std::uint64_t wakeups() const noexcept { return callbacks_.wakeups(); }
 
   /// Calls `callback(future)` on the loop's thread, on the turn after `future` resolves (the
   /// next turn, if it already has): never inline inside set_result. If the loop is gone by
@@ -339,22 +323,6 @@ class IOLoop {
     const std::type_info* named = nullptr;  // what the trace calls it (the caller's callable)
   };
 
-  // One heap entry. The deadline and sequence number are inline, so sifting compares
-  // entries without following a pointer; the callback lives in a slot, found by index.
-  struct HeapEntry {
-    time_point deadline;
-    std::uint64_t sequence;  // Tornado's _timeout_counter: breaks ties first-come first-served
-    std::uint32_t slot;
-  };
-  // Where a scheduled callback waits. The slot is freed the moment its timeout runs or is
-  // removed, and reused by the next call_at; an entry whose sequence no longer matches its
-  // slot's is a cancelled one (a tombstone).
-  struct Slot {
-    Callback callback;
-    std::uint64_t sequence = 0;  // 0: free
-    bool in_heap = false;        // false once collected as due: cancelling it then leaves no tombstone
-  };
-
   void become_current(MakeCurrent policy);
   void add_entry(int fd, Entry entry, unsigned events);
   void dispatch(std::span<const Event> events);
@@ -375,25 +343,13 @@ class IOLoop {
   void run_until_done(const std::shared_ptr<F>& kept, const char* kind, const std::type_info& named,
                       Over over);
 
-  void take_callbacks();
   void run_callbacks();
-  bool callbacks_waiting();
   ThreadPoolExecutor& default_executor();
 
-  bool is_live(const HeapEntry& entry) const noexcept {
-    return slots_[entry.slot].sequence == entry.sequence;
-  }
-  std::uint32_t acquire_slot();
-  Callback release_slot(std::uint32_t slot) noexcept;
-  void pop_due_timeouts();
   void run_timeouts();
-  void compact_if_mostly_dead() noexcept;
-  void compact_timeouts() noexcept;
-  std::optional<time_point> nearest_deadline() const noexcept;
 
   std::unique_ptr<Poller> poller_;
   std::shared_ptr<Clock> clock_;
-  Waker waker_;
   std::string_view poller_name_;  // names are string literals, so this outlives the poller
   std::unordered_map<int, Entry> handlers_;  // node-based: an entry never moves while it runs
   // (5)'s work list: what the last poll found, dispatched one fd at a time. remove_handler
@@ -404,23 +360,10 @@ class IOLoop {
   // during its own call is undefined, so removal during a round extracts the whole table
   // node, which keeps the handler where it is, and parks it here until the round is over.
   std::vector<std::unordered_map<int, Entry>::node_type> retired_;
-  // The timer heap: a binary min-heap on (deadline, sequence), as Tornado's _timeouts.
-  std::vector<HeapEntry> timeouts_;
-  std::vector<Slot> slots_;
-  std::vector<std::uint32_t> free_slots_;
-  std::vector<HeapEntry> due_;  // (2)'s list, kept to reuse its memory
-  std::uint64_t timeout_counter_ = 0;
-  std::size_t cancellations_ = 0;  // tombstones in timeouts_
-  std::size_t compactions_ = 0;
+  TimerQueue timers_;  // (2), (3) and (4)'s deadlines: see timer_queue.hpp
 
-  // The callback queue: the only state other threads touch, so the only state under a lock.
-  std::mutex callbacks_mutex_;
-  std::vector<Callback> callbacks_;     // Tornado's _callbacks (guarded)
-  std::atomic<bool> closing_ = false;   // set by close(): callbacks are dropped from now on
-  bool wake_pending_ = false;           // guarded: a wake is written and not yet consumed
-  std::vector<Callback> ready_;         // (1)'s snapshot, run in (3); loop thread only
-  SignalQueue<signal_slots> from_signals_;
-  std::atomic<std::thread::id> thread_id_{};  // the thread that runs start()
+  CallbackQueue callbacks_;      // (1)'s batch, and (4)'s "more waiting?": see callback_queue.hpp
+  std::vector<Callback> ready_;  // (1)'s snapshot, run in (3); loop thread only
   std::optional<duration> blocking_threshold_;  // log_stack's: the warning line when work returns
   std::unique_ptr<BlockingAlarm> blocking_alarm_;  // null while there is no watchdog
   int blocking_report_fd_ = 2;                    // stderr
