@@ -21,7 +21,7 @@ constexpr std::size_t compaction_floor = 512;
 
 }  // namespace
 
-TimerQueue::Timeout TimerQueue::add(time_point when, Callback callback) {
+TimerQueue::Timeout TimerQueue::add(time_point when, Callback&& callback) {
   // Every allocation happens before anything changes, so running out of memory leaves the
   // queue as it was: the push_back below then cannot reallocate. (Doubling, as push_back
   // would: reserving one more each time would copy the whole heap on every call.)

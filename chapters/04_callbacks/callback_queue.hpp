@@ -28,7 +28,7 @@ class CallbackQueue {
   /// Queues `callback`, from any thread. A caller that is not the loop's thread wakes the
   /// loop, once however many calls come before the loop takes the batch. Once closed, the
   /// callback is dropped.
-  void push(Callback callback);
+  void push(Callback&& callback);
   /// The same inside a signal handler, where no lock may be taken and nothing allocated:
   /// false (and dropped) if the ring is full or the queue closed.
   bool push_from_signal(void (*function)(void*), void* argument) noexcept;

@@ -4,7 +4,7 @@
 
 namespace ch06 {
 
-void CallbackQueue::push(Callback callback) {
+void CallbackQueue::push(Callback&& callback) {
   std::lock_guard lock(mutex_);
   if (closing_) return;  // dropped, as Tornado drops it
   callbacks_.push_back(std::move(callback));

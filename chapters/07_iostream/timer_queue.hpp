@@ -46,7 +46,7 @@ class TimerQueue {
   };
 
   /// Schedules `callback` (not empty) for `when`. If it throws (out of memory), nothing changed.
-  Timeout add(time_point when, Callback callback);
+  Timeout add(time_point when, Callback&& callback);
   /// Cancels a timeout that has not run yet; anything else (ran, removed, null) is ignored.
   void remove(Timeout timeout) noexcept;
 
