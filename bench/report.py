@@ -110,10 +110,13 @@ def best_peer(row, rows):
     return min(peers, key=lambda r: r.per_item) if peers else None
 
 
+MICRO = "µs"  # U+00B5, the micro sign, as the notes' tables spell it
+
+
 def human(ns):
     if ns is None:
         return "-"
-    for unit, scale in (("s", 1e9), ("ms", 1e6), ("us", 1e3)):
+    for unit, scale in (("s", 1e9), ("ms", 1e6), (MICRO, 1e3)):
         if ns >= scale:
             return f"{ns / scale:.3g} {unit}"
     return f"{ns:.3g} ns"
@@ -314,7 +317,19 @@ STYLE = {  # impl -> (label, colour, line style)
 }
 
 
+def plain_log_labels(ax, x=True):
+    """Log axes labelled 100 and 2,000 rather than 10^2, and their 2s and 5s labelled too when
+    the data spans too few decades for the powers of ten alone to be read."""
+    from matplotlib import ticker
+    plain = ticker.FuncFormatter(lambda v, _: f"{v:,.6g}")
+    if x:
+        ax.xaxis.set_major_formatter(plain)
+    ax.yaxis.set_major_formatter(plain)
+    ax.yaxis.set_minor_formatter(ticker.LogFormatter(labelOnlyBase=False, minor_thresholds=(2, 0.5)))
+
+
 def poller_figure(plt, rows, family, path):
+    """Time per event against N: a round divided by its A + W events, as the notes' tables."""
     found = [r for r in rows.values() if r.family == family and r.times]
     if not found:
         return None
@@ -326,34 +341,78 @@ def poller_figure(plt, rows, family, path):
             if not line:
                 continue
             xs = [int(r.param("fds")) for r in line]
-            ys = [r.median / 1e3 for r in line]
-            lo = [y - min(r.times) / 1e3 for y, r in zip(ys, line)]
-            hi = [max(r.times) / 1e3 - y for y, r in zip(ys, line)]
+            ys = [r.per_item / 1e3 for r in line]
+            lo = [y - min(r.times) / r.items / 1e3 for y, r in zip(ys, line)]
+            hi = [max(r.times) / r.items / 1e3 - y for y, r in zip(ys, line)]
             ax.errorbar(xs, ys, yerr=[lo, hi], label=label, color=colour, linestyle=style,
                         marker="o", markersize=3, capsize=2, linewidth=1.4)
-        ax.axvline(FD_SETSIZE / 2, color="grey", linestyle="--", linewidth=0.8)
-        ax.text(FD_SETSIZE / 2 * 1.05, 0.98, "FD_SETSIZE wall:\nselect stops here", transform=ax.get_xaxis_transform(),
-                va="top", fontsize=8, color="grey")
+        # N counts connections, and only each one's read end is registered; but its write end
+        # stays open and takes a descriptor number too (poller_scaling.cpp, fits_in_fd_set),
+        # so the numbers reach FD_SETSIZE at N = 1,024 / 2, not at N = 1,024.
+        wall = FD_SETSIZE // 2
+        ax.axvline(wall, color="grey", linestyle="--", linewidth=0.8)
+        ax.text(wall * 1.05, 0.98, f"FD_SETSIZE wall at N = {wall}: select stops here.\n"
+                f"Each connection holds 2 descriptors\n(its registered read end and its write end),\n"
+                f"so their numbers reach FD_SETSIZE = {FD_SETSIZE:,}\nat N = {wall}",
+                transform=ax.get_xaxis_transform(), va="top", fontsize=7.5, color="dimgrey")
         ax.set_xscale("log")
         ax.set_yscale("log")
-        ax.set_xlabel("connections N (registered descriptors)")
-        ax.set_ylabel("time per round (us)")
-        events = 100 + active
-        ax.set_title(f"A={active} active, 100 writes: {events} events per round")
+        plain_log_labels(ax)
+        ax.set_xlabel("connections N (N read ends registered, 2N descriptors open)")
+        ax.set_ylabel(f"{MICRO} per event (a round / its {100 + active} events)")
+        ax.set_title(f"A={active} active, 100 writes: {100 + active} events per round")
         ax.grid(True, which="both", alpha=0.3)
-    axes[0].legend(fontsize=8)
+    axes[0].legend(fontsize=8, loc="upper left")
     what = "socketpairs" if family == "BM_PollerScaling" else "pipes"
-    fig.suptitle(f"Poller scaling (libevent's bench.c workload over {what}; median, bars: min-max)")
+    fig.suptitle(f"Poller scaling: {MICRO} per event (libevent's bench.c workload over {what}; "
+                 f"median, bars: min-max)")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
 
 
-def bar_figure(plt, rows, groups, title, ylabel, path, unit=1.0, columns=4):
+# What a bar's benchmark id stands for, as the notes' tables word it; other ids ("ours",
+# "libuv", "libevent") are their own label.
+BAR_LABELS = {
+    "raw-eventfd": "raw eventfd (floor)",
+    "raw-coroutine": "raw coroutine resume (floor)",
+    "state-machine": "chapter 1's Counter",
+    "std-function": "std::function call",
+    "runner-done-future": "Runner round trip, done Future",
+    "co_await-done-future": "co_await done Future",
+    "co_await-done-future-in-a-loop": "co_await done Future, in a running loop",
+    "moment": "co_await moment",
+    "loop-resolved": "co_await Future the loop resolves",
+}
+
+
+def colour_of(impl):
+    if impl.startswith("raw"):
+        return "black"
+    if impl.startswith("libuv"):
+        return "tab:green"
+    if impl.startswith("libevent"):
+        return "tab:purple"
+    if impl == "std-function":
+        return "tab:gray"
+    return "tab:blue"  # ours
+
+
+LEGEND = {"tab:blue": "ours", "tab:green": "libuv", "tab:purple": "libevent", "black": "floor"}
+
+
+def value_label(v):
+    return f"{v:,.0f}" if v >= 100 else f"{v:.3g}"
+
+
+def bar_figure(plt, rows, groups, title, ylabel, path, unit=1.0, columns=4, legend=None,
+               floor=None, log=False):
     """One panel per group; one bar per implementation, time per item / unit.
 
-    A group is (label, prefix, suffix): the benchmarks whose names start and end so."""
+    A group is (label, prefix, suffix): the benchmarks whose names start and end so. `legend`
+    names the colours (floor: what the floor is); a `floor` row is also drawn as a line in
+    every panel that has no bar for it."""
     panels = []
     for label, prefix, suffix in groups:
         matching = [r for r in rows.values() if r.name.startswith(prefix) and r.name.endswith(suffix)]
@@ -365,38 +424,52 @@ def bar_figure(plt, rows, groups, title, ylabel, path, unit=1.0, columns=4):
             panels.append((label, bars))
     if not panels:
         return None
+    if floor is not None and not floor.times:
+        floor = None
+    names = dict(LEGEND, **(legend or {}))
     ncols = min(columns, len(panels))
     nrows = (len(panels) + ncols - 1) // ncols
-    fig, axes = plt.subplots(nrows, ncols, figsize=(2.8 * ncols + 1.5, 4.2 * nrows), squeeze=False)
+    width = max(2.8, 0.8 * max(len(bars) for _, bars in panels))  # per panel
+    fig, axes = plt.subplots(nrows, ncols, figsize=(width * ncols + 1.5, 4.2 * nrows + 0.4), squeeze=False)
     for ax in axes.flat[len(panels):]:
         ax.set_visible(False)
+    colours = []
     for ax, (label, bars) in zip(axes.flat, panels):
-        names = [r.impl for r in bars]
+        impls = [r.impl for r in bars]
         values = [r.per_item / unit for r in bars]
-        lows = [v - min(r.times) / r.items / unit for v, r in zip(values, bars)]
-        highs = [max(r.times) / r.items / unit - v for v, r in zip(values, bars)]
-        ax.bar(range(len(bars)), values, yerr=[lows, highs], color=[colour_of(n) for n in names], capsize=3)
+        lows = [min(r.times) / r.items / unit for r in bars]
+        tops = [max(r.times) / r.items / unit for r in bars]
+        ax.bar(range(len(bars)), values, yerr=[[v - lo for v, lo in zip(values, lows)],
+                                               [top - v for v, top in zip(values, tops)]],
+               color=[colour_of(n) for n in impls], capsize=3)
+        colours += [colour_of(n) for n in impls if colour_of(n) not in colours]
         ax.set_xticks(range(len(bars)))
-        ax.set_xticklabels(names, rotation=30, ha="right", fontsize=8)
-        for i, v in enumerate(values):
-            ax.text(i, v, f"{v:.0f}" if v >= 100 else f"{v:.3g}", ha="center", va="bottom", fontsize=7)
+        ax.set_xticklabels([BAR_LABELS.get(n, n) for n in impls], rotation=30, ha="right", fontsize=8)
+        # Each value sits just above its bar's top whisker, so no label crosses an error bar.
+        for i, (v, top) in enumerate(zip(values, tops)):
+            ax.annotate(value_label(v), (i, top), xytext=(0, 2), textcoords="offset points",
+                        ha="center", va="bottom", fontsize=7)
+        if floor is not None and floor not in bars:
+            ax.axhline(floor.per_item / unit, color="black", linestyle=":", linewidth=1)
+            ax.annotate(f"floor: {value_label(floor.per_item / unit)}", (len(bars) - 0.5, floor.per_item / unit),
+                        xytext=(-2, 2), textcoords="offset points", ha="right", va="bottom", fontsize=7,
+                        bbox=dict(facecolor="white", edgecolor="none", pad=1))
+        if log:
+            ax.set_yscale("log")
+            plain_log_labels(ax, x=False)
+            ax.set_ylim(min(lows + [floor.per_item / unit] if floor else lows) / 2, max(tops) * 1.8)
+        else:
+            ax.set_ylim(0, max(tops) * 1.12)  # room for the tallest whisker's label
         ax.set_title(label, fontsize=9)
         ax.set_ylabel(ylabel)
     fig.suptitle(title)
-    fig.tight_layout()
+    handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in colours]
+    fig.legend(handles, [names[c] for c in colours], loc="lower center", ncol=len(colours),
+               fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0.05 / nrows, 1, 1))
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
-
-
-def colour_of(impl):
-    if impl.startswith("raw"):
-        return "black"
-    if impl.startswith("libuv"):
-        return "tab:green"
-    if impl.startswith("libevent"):
-        return "tab:purple"
-    return "tab:blue"  # ours
 
 
 def timer_groups():
@@ -431,12 +504,16 @@ def figures(rows, out):
         bar_figure(plt, rows, [
             ("both threads on one core", "BM_Callbacks_PingPong/", "/cores:1"),
             ("one core each", "BM_Callbacks_PingPong/", "/cores:2"),
-        ], "Cross-thread ping-pong: us per round trip (median, bars: min-max)", "us per round trip",
-            out / "pingpong.png", unit=1e3),
+        ], f"Cross-thread ping-pong: {MICRO} per round trip (median, bars: min-max)",
+            f"{MICRO} per round trip", out / "pingpong.png", unit=1e3,
+            legend={"black": "floor: a raw eventfd ping-pong, no loop"}),
         bar_figure(plt, rows, [
             ("one step", "BM_Coroutines_Step/", ""),
-            ("one wait (1,000 per coroutine)", "BM_Coroutines_RoundTrip/", ""),
-        ], "Coroutines: ns per step (median, bars: min-max)", "ns per step", out / "coroutines.png"),
+            ("one wait (of 1,000 in one coroutine;\nin a loop: of 100,000)", "BM_Coroutines_RoundTrip/", ""),
+        ], "Coroutines: ns per step (median, bars: min-max; log scale)", "ns per step",
+            out / "coroutines.png", log=True, floor=rows.get(COROUTINE_FLOOR),
+            legend={"black": "floor: one resume of a bare C++20 coroutine",
+                    "tab:gray": "a plain call, for scale"}),
     ]
     return [m for m in made if m]
 
@@ -494,7 +571,7 @@ def main():
     if checks:
         summary += ["", "| target | verdict | measured |", "|---|---|---|"]
         summary += [f"| {t} | {v} | {m} |" for t, v, m in checks]
-    (args.results / "summary.md").write_text("\n".join(summary) + "\n")
+    (args.results / "summary.md").write_text("\n".join(summary) + "\n", encoding="utf-8")
 
     made = figures(rows, args.results / "figures")
     if made:
