@@ -23,12 +23,15 @@ void the_job(IOLoop& loop) {
   const std::vector<int> numbers = {1, 2, 3};
   std::size_t asked = 0;
   int total = 0;
+  IOLoop::Timeout answer;  // the service's answer while it is on its way
 
   // The service answers each number with its square, 10 ms later: a timer, not a blocked loop.
-  loop.add_handler(service, [&loop](common::Fd& sock, unsigned) {
+  loop.add_handler(service, [&loop, &answer](common::Fd& sock, unsigned) {
     const int n = std::stoi(common::read_some(sock.fileno()));
     std::cout << "service: working out " << n << " squared; the answer goes out in 10 ms\n";
-    loop.call_later(10ms, [&sock, n] { common::write_all(sock.fileno(), std::to_string(n * n)); });
+    answer = loop.call_later(10ms, [&sock, n] {
+      common::write_all(sock.fileno(), std::to_string(n * n));
+    });
   }, IOLoop::READ);
 
   // The client gives up if the whole sum is not in within 500 ms.
@@ -59,7 +62,11 @@ void the_job(IOLoop& loop) {
   }, IOLoop::WRITE);
 
   loop.start();
-  loop.remove_handler(service);  // its Fd closes as this function returns
+  // However the run ended (the sum, or the deadline), nothing of the job may outlive this
+  // function, whose fds close as it returns. What is already gone is ignored.
+  loop.remove_timeout(answer);
+  loop.remove_handler(client);
+  loop.remove_handler(service);
 }
 
 }  // namespace

@@ -14,11 +14,13 @@ def the_job():
     numbers = [1, 2, 3]
     asked = 0
     total = 0
+    answer = None  # the service's answer while it is on its way
 
     def on_service(sock, events):
+        nonlocal answer
         n = int(sock.recv(4096).decode())
         print(f"service: working out {n} squared; the answer goes out in 10 ms")
-        loop.call_later(0.010, lambda: sock.send(str(n * n).encode()))
+        answer = loop.call_later(0.010, lambda: sock.send(str(n * n).encode()))
 
     def on_deadline():
         print("client: no sum within 500 ms; giving up")
@@ -48,6 +50,10 @@ def the_job():
     loop.add_handler(service, on_service, IOLoop.READ)
     loop.add_handler(client, on_client, IOLoop.WRITE)
     loop.start()
+    # However the run ended (the sum, or the deadline), nothing of the job outlives it.
+    if answer is not None:
+        loop.remove_timeout(answer)
+    loop.remove_handler(client)
     loop.remove_handler(service)
     client.close()
     service.close()

@@ -2,7 +2,6 @@
 
 #include <unistd.h>
 
-#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <stdexcept>
@@ -208,8 +207,7 @@ void IOLoop::start() {
     if (tracer_) {
       const TimerStats heap = timers_.stats();
       tracer_->record({.what = TraceEvent::What::turn, .turn = turns_, .due = timers_.due_count(),
-                       .heap = heap.heap_size,
-                       .tombstones = heap.cancelled});
+                       .heap = heap.heap_size, .tombstones = heap.cancelled});
     }
     // (3) Run the due timeouts, in deadline order.
     run_timeouts();
