@@ -10,8 +10,9 @@
 #include <cerrno>
 #include <cstring>
 #include <functional>
-#include <utility>
+#include <memory>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 #include "common/log.hpp"
@@ -59,8 +60,7 @@ IOStream::IOStream(IOLoop& loop, common::Fd socket, Options options)
 }
 
 IOStream::~IOStream() {
-  // Nobody holds us, so nothing is registered (the loop's handler would hold us) unless the
-  // loop was closed under us; either way, only the socket is left to close.
+  // Nobody holds us, so nobody waits on us; an idle stream is still registered, though.
   if (registered_ && !alive_.expired() && !loop_.closed()) loop_.remove_handler(socket_.get());
   if (!closed_) fail_pending(std::make_exception_ptr(StreamClosedError()));
 }
@@ -234,7 +234,6 @@ void IOStream::trace(Tracer& tracer, std::string what) const {
 }
 
 void IOStream::read_from_socket() {
-  std::vector<char> chunk(options_.read_chunk_size);
   while (read_ && !closed_) {
     if (try_complete_read()) continue;  // a callback may have started another read
     if (!read_ || closed_) return;
@@ -243,20 +242,37 @@ void IOStream::read_from_socket() {
           "Reached maximum read buffer size (" + std::to_string(options_.max_buffer_size) + " bytes)")));
       return;
     }
-    const ssize_t n = ::recv(socket_.get(), chunk.data(), chunk.size(), 0);
+    switch (receive()) {
+      case Received::bytes: continue;
+      case Received::end_of_file: close(); return;  // the peer closed: a clean end of file
+      case Received::nothing_yet: return;
+      case Received::failed: return;
+    }
+  }
+}
+
+void IOStream::read_ahead() {
+  // Nobody is reading, yet we listen (update_interest says why), and the peer spoke: keep
+  // one chunk for the next read. Its end of file is only noted: a peer that has finished
+  // sending may still be waiting for our answer, which must go out; the next read sees it.
+  if (receive() == Received::end_of_file) input_ended_ = true;
+}
+
+IOStream::Received IOStream::receive() {
+  // Uninitialised: a zero-filled chunk would cost a memset of read_chunk_size per recv().
+  const auto chunk = std::make_unique_for_overwrite<char[]>(options_.read_chunk_size);
+  while (true) {
+    const ssize_t n = ::recv(socket_.get(), chunk.get(), options_.read_chunk_size, 0);
     if (n > 0) {
-      read_buffer_.append(chunk.data(), static_cast<std::size_t>(n));
+      read_buffer_.append(chunk.get(), static_cast<std::size_t>(n));
       if (Tracer* tracer = loop_.tracer()) trace(*tracer, "read " + std::to_string(n) + " bytes");
-      continue;
+      return Received::bytes;
     }
-    if (n == 0) {  // the peer closed: a clean end of file
-      close();
-      return;
-    }
+    if (n == 0) return Received::end_of_file;
     if (errno == EINTR) continue;
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return Received::nothing_yet;
     close(errno_error(errno, "recv"));
-    return;
+    return Received::failed;
   }
 }
 
@@ -337,27 +353,31 @@ void IOStream::handle_write() {
 
 void IOStream::update_interest() {
   if (closed_) return;
-  const unsigned want = (read_ ? IOLoop::READ : IOLoop::NONE) |
+  // Someone waits on us: a read, a write the kernel has not taken yet, or a connect.
+  const bool awaited = read_ || connecting_ || writing();
+  // READ while a read waits; and while idle too, as long as there is room to read ahead
+  // and the peer has not finished: a keep-alive connection's next request then comes in
+  // through the registration it already has, and a peer that leaves is noticed. So an
+  // idle stream costs the poller nothing; interest changes only when it really changes.
+  const bool listen = read_ || (!input_ended_ && buffered() < options_.read_chunk_size);
+  const unsigned want = (listen ? IOLoop::READ : IOLoop::NONE) |
                         ((connecting_ || writing()) ? IOLoop::WRITE : IOLoop::NONE);
-  if (want == IOLoop::NONE) {
-    // Waiting for nobody: let the loop go of us, so that only our users keep us alive.
-    if (registered_) {
-      loop_.remove_handler(socket_.get());
-      registered_ = false;
-    }
-    return;
-  }
   if (!registered_) {
-    // While registered, the loop holds the stream: a coroutine that awaits a read on a
-    // stream nobody else holds still gets its answer, and closing the loop lets go of it.
+    if (!awaited) return;  // never register only to sit idle
+    auto holder = std::make_shared<Holder>();
     loop_.add_handler(
-        socket_.get(), [self = shared_from_this()](int, unsigned events) { self->handle_events(events); },
+        socket_.get(),
+        [holder, stream = weak_from_this()](int, unsigned events) {
+          if (const auto self = stream.lock()) self->handle_events(events);
+        },
         want);
+    holder_ = holder;
     registered_ = true;
   } else if (want != interest_) {
     loop_.update_handler(socket_.get(), want);
   }
   interest_ = want;
+  if (const auto holder = holder_.lock()) holder->stream = awaited ? shared_from_this() : nullptr;
 }
 
 void IOStream::handle_events(unsigned events) {
@@ -366,7 +386,13 @@ void IOStream::handle_events(unsigned events) {
     if (events & (IOLoop::WRITE | IOLoop::ERROR)) finish_connect();
     if (closed_ || connecting_) return;
   }
-  if (events & IOLoop::READ) read_from_socket();
+  if (events & IOLoop::READ) {
+    if (read_) {
+      read_from_socket();
+    } else {
+      read_ahead();
+    }
+  }
   if (closed_) return;
   if (events & IOLoop::WRITE) handle_write();
   if (closed_) return;

@@ -57,7 +57,7 @@ class IOStream : public std::enable_shared_from_this<IOStream> {
 
   /// Takes a connected (or, for connect(), a fresh) non-blocking socket. Streams are shared:
   /// create them with std::make_shared (while it waits on the kernel, the loop's handler
-  /// holds the stream; idle, only its users do).
+  /// holds the stream; idle, only its users do, though it stays registered until it closes).
   IOStream(IOLoop& loop, common::Fd socket);
   IOStream(IOLoop& loop, common::Fd socket, Options options);
   ~IOStream();
@@ -136,6 +136,9 @@ class IOStream : public std::enable_shared_from_this<IOStream> {
   bool try_complete_read();  // from the buffer; true when the pending read is done
   Answer answer_from_buffer();
   void read_from_socket();   // until EAGAIN, EOF, error or the buffer bound
+  void read_ahead();         // idle: the peer spoke first (or finished); see update_interest
+  enum class Received { bytes, nothing_yet, end_of_file, failed };
+  Received receive();        // one recv() into the buffer; `failed` has closed the stream
   void trace(Tracer& tracer, std::string what) const;  // to the loop's trace (trace.hpp)
   void handle_write();
   void handle_events(unsigned events);
@@ -164,8 +167,16 @@ class IOStream : public std::enable_shared_from_this<IOStream> {
   std::uint64_t bytes_written_ = 0;
   std::deque<PendingWrite> writes_;
 
+  // The loop's handler holds us through a Holder: strongly while someone waits on us (so a
+  // stream nobody else holds still gets its answer), not at all while we are idle (so our
+  // last user's letting go closes us) -- and the registration itself stays put.
+  struct Holder {
+    std::shared_ptr<IOStream> stream;
+  };
+  std::weak_ptr<Holder> holder_;
   bool registered_ = false;
   unsigned interest_ = IOLoop::NONE;
+  bool input_ended_ = false;  // the peer's end of file was seen while nobody was reading
   bool closed_ = false;
   std::exception_ptr error_;
   std::function<void()> close_callback_;

@@ -42,6 +42,7 @@ INSTANTIATE_TYPED_TEST_SUITE_P(ch07, CoroutineHelpers, ch07_tests::OneLoop, EnvN
 INSTANTIATE_TYPED_TEST_SUITE_P(ch07, GenTools, ch07_tests::OneLoop, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch07, WaitIterators, ch07_tests::OneLoop, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch07, IOStreams, ch07_tests::Loops, EnvName);
+INSTANTIATE_TYPED_TEST_SUITE_P(ch07, StreamRegistrations, ch07_tests::Loops, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch07, TCPServers, ch07_tests::Loops, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch07, ServerFairness, ch07_tests::Loops, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch07, ServerShutdown, ch07_tests::Loops, EnvName);

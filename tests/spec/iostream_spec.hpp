@@ -3,6 +3,7 @@
 // Env::UnsatisfiableReadError and Env::StreamBufferFullError.
 #pragma once
 
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <memory>
@@ -220,5 +221,137 @@ REGISTER_TYPED_TEST_SUITE_P(IOStreams, ReadUntilGivesEverythingUpToAndIncludingT
                             CloseDuringAPendingReadFailsItAndRunsTheCloseCallbackNextTurn,
                             AVanishedPeerFailsTheWriteInsteadOfKillingTheProcess, OneReadAtATime,
                             ReadingOrWritingAClosedStreamFails, AStreamWaitingOnAClosedLoopIsReleased);
+
+// ---------------------------------------------------------------------------------------------
+// What a stream asks of the poller. A keep-alive connection goes idle between requests; if
+// it left the poller each time and came back for the next request, epoll would pay two
+// epoll_ctl calls per request that poll and select do not. So a stream stays registered
+// from its first wait until it closes, and idle it keeps listening, as Tornado's does.
+
+template <class Env>
+class StreamRegistrations : public CountingLoopTest<Env> {
+ protected:
+  using Stream = typename Env::IOStream;
+  template <class T>
+  using Future = typename Env::template Future<T>;
+
+  common::SocketPair pair = common::make_socketpair();
+  common::Fd& peer = pair.second;
+
+  std::shared_ptr<Stream> make_stream(typename Stream::Options options = {}) {
+    return std::make_shared<Stream>(this->loop, std::move(pair.first), options);
+  }
+  template <class T>
+  auto wait(const Future<T>& future) {
+    return common::testing::with_watchdog(std::chrono::seconds(10), [&] {
+      return this->loop.run_sync([future] { return future; });
+    });
+  }
+  /// One request as a keep-alive server sees it: it waits for a line that the peer sends a
+  /// moment later (so the stream has to wait on the loop), and answers it.
+  void one_request(Stream& stream) {
+    auto line = stream.read_until("\n");
+    this->loop.call_later(1ms, [this] { common::write_all(peer.get(), "request\n"); });
+    EXPECT_EQ(wait(line), "request\n");
+    wait(stream.write("answer\n"));
+    char answer[7];
+    ASSERT_EQ(::recv(peer.get(), answer, sizeof answer, MSG_WAITALL), 7);
+  }
+  /// Lets the loop run for `how_long` with nothing for it to do but what is registered.
+  void idle_for(std::chrono::milliseconds how_long) {
+    Future<void> later;
+    this->loop.call_later(how_long, [later] { later.set_result(); });
+    wait(later);
+  }
+  bool on_select() const { return std::string_view(Env::name).starts_with("select"); }
+};
+TYPED_TEST_SUITE_P(StreamRegistrations);
+
+TYPED_TEST_P(StreamRegistrations, AKeepAliveStreamCostsThePollerNothingPerRequest) {
+  auto stream = this->make_stream();
+  this->one_request(*stream);  // the first wait registers it
+  const int after_first = this->counts.changes.load();
+
+  for (int request = 0; request < 5; ++request) this->one_request(*stream);
+
+  EXPECT_EQ(this->counts.changes.load(), after_first)
+      << "the stream left the poller and came back between requests";
+  EXPECT_EQ(this->loop.handler_count(), 1u);
+}
+
+TYPED_TEST_P(StreamRegistrations, TheLoopDoesNotKeepAnIdleStreamAlive) {
+  auto stream = this->make_stream();
+  this->one_request(*stream);  // registered, and now idle
+  std::weak_ptr<typename TestFixture::Stream> watch = stream;
+
+  stream.reset();  // its last user lets go
+
+  EXPECT_TRUE(watch.expired());
+  EXPECT_EQ(this->loop.handler_count(), 0u);
+  char byte = 0;
+  EXPECT_EQ(::recv(this->peer.get(), &byte, 1, MSG_DONTWAIT), 0);  // its socket is closed
+}
+
+TYPED_TEST_P(StreamRegistrations, WhatAPeerSendsToAnIdleStreamIsReadAheadOneChunkAtMost) {
+  typename TestFixture::Stream::Options options;
+  options.read_chunk_size = 16;
+  auto stream = this->make_stream(options);
+  this->one_request(*stream);
+  const int polls_before = this->counts.polls.load();
+
+  common::write_all(this->peer.get(), std::string(100, 'x'));  // nobody is reading
+  this->idle_for(20ms);
+
+  // One chunk may wait in the stream; the rest stays in the kernel, where it pushes back on
+  // the peer; and the loop did not spin on a descriptor that stays readable.
+  int in_kernel = 0;
+  ASSERT_EQ(::ioctl(stream->fileno(), FIONREAD, &in_kernel), 0);
+  EXPECT_GE(in_kernel, 100 - 16);
+  EXPECT_LT(this->counts.polls.load() - polls_before, 20) << "the loop spun on the unread bytes";
+  EXPECT_EQ(this->wait(stream->read_bytes(100)), std::string(100, 'x'));
+}
+
+TYPED_TEST_P(StreamRegistrations, APeerThatStopsSendingToAnIdleStreamCanStillBeAnswered) {
+  auto stream = this->make_stream();
+  this->one_request(*stream);
+  const int polls_before = this->counts.polls.load();
+
+  ::shutdown(this->peer.get(), SHUT_WR);  // "that was my last request; I am still listening"
+  this->idle_for(20ms);
+
+  EXPECT_FALSE(stream->closed());
+  EXPECT_LT(this->counts.polls.load() - polls_before, 20) << "the loop spun on the end of file";
+  this->wait(stream->write("late answer\n"));
+  char answer[12];
+  ASSERT_EQ(::recv(this->peer.get(), answer, sizeof answer, MSG_WAITALL), 12);
+  EXPECT_THROW(this->wait(stream->read_bytes(1)), typename TypeParam::StreamClosedError);
+}
+
+TYPED_TEST_P(StreamRegistrations, APeerThatLeavesAnIdleStreamIsNoticed) {
+  auto stream = this->make_stream();
+  bool close_callback_ran = false;
+  stream->set_close_callback([&] { close_callback_ran = true; });
+  this->one_request(*stream);
+
+  this->peer.close();
+  this->idle_for(20ms);
+
+  if (this->on_select()) {
+    // select cannot watch for a hang-up without watching for input, which an idle stream
+    // that has seen the end of file no longer does: it learns at its next read or write.
+    EXPECT_THROW(this->wait(stream->read_bytes(1)), typename TypeParam::StreamClosedError);
+  } else {
+    EXPECT_TRUE(stream->closed());  // without anyone reading: the poller reported the hang-up
+  }
+  this->idle_for(1ms);
+  EXPECT_TRUE(close_callback_ran);
+  EXPECT_EQ(this->loop.handler_count(), 0u);
+}
+
+REGISTER_TYPED_TEST_SUITE_P(StreamRegistrations, AKeepAliveStreamCostsThePollerNothingPerRequest,
+                            TheLoopDoesNotKeepAnIdleStreamAlive,
+                            WhatAPeerSendsToAnIdleStreamIsReadAheadOneChunkAtMost,
+                            APeerThatStopsSendingToAnIdleStreamCanStillBeAnswered,
+                            APeerThatLeavesAnIdleStreamIsNoticed);
 
 }  // namespace spec

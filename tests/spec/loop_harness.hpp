@@ -146,13 +146,15 @@ class LoopTest : public ::testing::Test {
 };
 
 /// Wraps a backend and counts its polls (and the ones a signal interrupted), so a spec can
-/// tell which turn of the loop something happened in, or that an idle loop is not spinning.
+/// tell which turn of the loop something happened in, or that an idle loop is not spinning;
+/// and the changes to what it watches (each one a system call on epoll: epoll_ctl).
 template <class Poller>
 class CountingPoller final : public Poller {
  public:
   struct Counts {
     std::atomic<int> polls{0};
     std::atomic<int> interrupted{0};
+    std::atomic<int> changes{0};  // register_fd, modify and unregister calls
     /// The timeout each poll was given, in order (std::nullopt: no limit).
     std::vector<std::optional<std::chrono::nanoseconds>> timeouts() const {
       std::lock_guard lock(mutex);
@@ -164,9 +166,18 @@ class CountingPoller final : public Poller {
   CountingPoller(std::unique_ptr<Poller> inner, Counts& counts)
       : inner_(std::move(inner)), counts_(counts) {}
   std::string_view name() const override { return inner_->name(); }
-  void register_fd(int fd, unsigned events) override { inner_->register_fd(fd, events); }
-  void modify(int fd, unsigned events) override { inner_->modify(fd, events); }
-  void unregister(int fd) override { inner_->unregister(fd); }
+  void register_fd(int fd, unsigned events) override {
+    ++counts_.changes;
+    inner_->register_fd(fd, events);
+  }
+  void modify(int fd, unsigned events) override {
+    ++counts_.changes;
+    inner_->modify(fd, events);
+  }
+  void unregister(int fd) override {
+    ++counts_.changes;
+    inner_->unregister(fd);
+  }
   typename Poller::Result poll(std::optional<std::chrono::nanoseconds> timeout) override {
     {
       std::lock_guard lock(counts_.mutex);
