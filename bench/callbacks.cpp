@@ -15,6 +15,8 @@
 // the loop (cross-thread), and idle handles for work on the loop's own thread. libevent's is
 // event_active. The peers' cross-thread rows use the same queue type as our loop does (a
 // vector of std::function under a mutex), so what differs is the wake-up and the loop.
+// Boost.Asio has a callback queue of its own, boost::asio::post on an io_context, from any
+// thread: its rows use it as is, with no Mailbox.
 // The floor for PingPong: two threads bouncing one eventfd each, with no loop at all.
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -43,6 +45,13 @@
 #endif
 #if BENCH_HAVE_LIBUV
 #include <uv.h>
+#endif
+#if BENCH_HAVE_ASIO
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/version.hpp>
 #endif
 
 namespace {
@@ -474,6 +483,112 @@ void libevent_ping_pong(benchmark::State& state, int cores) {
 }
 #endif
 
+// ---------------------------------------------------------------------------- Boost.Asio
+
+#if BENCH_HAVE_ASIO
+// An io_context as our loop is used: run by one thread, posted to from any. Concurrency hint 1
+// says exactly that. It keeps the scheduler's mutex (another thread may still post, as our
+// add_callback keeps its lock), and lets a handler's own posts skip it: they go to a queue
+// private to the running thread, moved to the shared one after the handler returns. (The
+// hint that drops the mutex, BOOST_ASIO_CONCURRENCY_HINT_UNSAFE, would match the libevent
+// rows' EVENT_BASE_FLAG_NOLOCK instead; but then no other thread could post, and our loop
+// has no such mode.)
+//
+// An io_context that has only ever been posted to has no reactor: its run() just pops
+// handlers, and never calls epoll_wait. One I/O object creates the epoll reactor for good, and
+// then each pass over the queue includes one epoll_wait (with a zero timeout while handlers
+// wait), as each turn of our loop does. Any real program has a socket or a timer; so do these
+// rows, through a timer that never waits.
+struct AsioLoop {
+  boost::asio::io_context context{1};
+  boost::asio::steady_timer reactor_maker{context};
+};
+
+// Same thread: 1,000 posts from outside run(), then run() until none is left. A post made
+// outside run() finds no thread-local cache, so each allocates its operation with operator
+// new (run() frees it, into a one-block cache that only code inside run() can reuse).
+void asio_same_thread(benchmark::State& state) {
+  AsioLoop asio;
+  int ran = 0;
+  for (auto _ : state) {
+    ran = 0;
+    asio.context.restart();  // run() left the context stopped when its work ran out
+    for (int i = 0; i < batch; ++i) {
+      boost::asio::post(asio.context, [&ran] { ++ran; });
+    }
+    asio.context.run();
+  }
+  if (ran != batch) state.SkipWithError("not every callback ran");
+  items(state, batch);
+}
+
+// Chained: each handler posts the next, from inside run(): it goes to the thread's private
+// queue and reuses the operation block its predecessor just gave back, so this row allocates
+// nothing. Between two handlers run() takes its mutex, and passes the reactor once.
+void asio_chained(benchmark::State& state) {
+  AsioLoop asio;
+  struct Chain {
+    boost::asio::io_context& context;
+    int left = 0;
+    void step() {
+      if (--left > 0) boost::asio::post(context, [this] { step(); });
+    }
+  } links{asio.context};
+  for (auto _ : state) {
+    asio.context.restart();
+    links.left = chain;
+    boost::asio::post(asio.context, [&links] { links.step(); });
+    asio.context.run();  // returns when the last handler posts nothing
+  }
+  items(state, chain);
+}
+
+// Cross-thread: the producer posts straight into the io_context (its mutex, and a write to
+// the reactor's eventfd when the loop sleeps in epoll_wait). A work guard keeps run() from
+// returning while the queue is momentarily empty; the last handler stops it, as ours does.
+void asio_flood(benchmark::State& state) {
+  const FloodPins pins;
+  AsioLoop asio;
+  const auto guard = boost::asio::make_work_guard(asio.context);
+  int ran = 0;
+  for (auto _ : state) {
+    ran = 0;
+    asio.context.restart();
+    std::thread producer([&] {
+      pins.producer();
+      for (int i = 0; i < flood; ++i) {
+        boost::asio::post(asio.context, [&ran, &asio] {
+          if (++ran == flood) asio.context.stop();
+        });
+      }
+    });
+    asio.context.run();
+    producer.join();
+  }
+  items(state, flood);
+}
+
+void asio_ping_pong(benchmark::State& state, int cores) {
+  const auto cpus = cores_for(cores);
+  if (!cpus) return state.SkipWithError("needs two CPUs");
+  bench::PinnedThread pinned(cpus->first);
+  AsioLoop asio;
+  auto guard = boost::asio::make_work_guard(asio.context);
+  Signal answered;
+  std::thread loop_thread([&] {
+    bench::PinnedThread::pin(cpus->second);
+    asio.context.run();  // until the guard is reset and nothing is queued
+  });
+  for (auto _ : state) {
+    boost::asio::post(asio.context, [&answered] { answered.post(); });
+    answered.wait();
+  }
+  guard.reset();
+  loop_thread.join();
+  items(state, 1);
+}
+#endif
+
 // ---------------------------------------------------------------------------- registration
 
 void add(const std::string& name, void (*run)(benchmark::State&)) {
@@ -517,6 +632,13 @@ int main(int argc, char** argv) {
   add(chained + "libevent" + chain_size, libevent_chained);
   add(cross + "libevent" + flood_size, libevent_flood);
   add_ping_pong("libevent", libevent_ping_pong);
+#endif
+#if BENCH_HAVE_ASIO
+  benchmark::AddCustomContext("asio", BOOST_LIB_VERSION);
+  add(same + "asio" + batch_size, asio_same_thread);
+  add(chained + "asio" + chain_size, asio_chained);
+  add(cross + "asio" + flood_size, asio_flood);
+  add_ping_pong("asio", asio_ping_pong);
 #endif
   return bench::run_main(argc, argv);
 }

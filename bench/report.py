@@ -6,8 +6,8 @@
 For every benchmark: the median over its repetitions, the spread (max - min, as a share of
 the median), the time per item (per event, timer, callback, step: the `items` counter each
 benchmark sets), the ratio to the floor (raw epoll, raw eventfd, raw coroutine resume) and to
-the best peer (libevent or libuv) on the same workload. Then the issue's targets, each met or
-not with its measured ratio. It writes summary.md (the same tables in Markdown) and, when
+the best peer (libevent, libuv, Boost.Asio, nginx) on the same workload. Then the issues'
+targets, each met or not with its measured ratio. It writes summary.md (the same tables in Markdown) and, when
 matplotlib is installed, the figures into RESULTS_DIR/figures; --record copies the figures
 into FIGURES_DIR (notes/figures) as well.
 """
@@ -30,7 +30,10 @@ COROUTINE_FLOOR = "BM_Coroutines_Step/raw-coroutine"
 
 
 def is_peer(impl):
-    return impl.startswith("libuv") or impl.startswith("libevent")
+    # Other people's loops and servers: libuv, libevent (and its evhttp), Boost.Asio (the
+    # callbacks, timers and coroutines rows' "asio", "asio-..."; the HTTP row's asio_beast),
+    # and nginx.
+    return impl.startswith(("libuv", "libevent", "asio")) or impl == "nginx"
 
 
 class Row:
@@ -294,6 +297,43 @@ def targets(rows):
         out.append(("ping-pong on one core within 1.5x raw eventfd", verdict(r <= 1.5),
                     f"{r:.2f}x ({human(pp.per_item)} vs {human(raw.per_item)} per round trip)"))
 
+    # HTTP servers (issue 16), compared as wrk measured them: requests per second.
+    if any(r.family == "BM_HTTP" for r in rows.values()):
+        def rate(r):
+            return 1e9 / r.per_item
+
+        def missing(*names):
+            """Why the first of `names` that has no result has none."""
+            for name in names:
+                r = rows.get(name)
+                if r is None or not r.times:
+                    return f"{name}: {r.error if r is not None and r.error else 'not run'}"
+            return ""
+
+        epoll, poll = get("BM_HTTP/ours:epoll"), get("BM_HTTP/ours:poll")
+        evhttp, nginx = get("BM_HTTP/libevent_evhttp"), get("BM_HTTP/nginx")
+        label = "HTTP, 32 connections: epoll no lower than poll (requests/s)"
+        if epoll and poll:
+            r = rate(epoll) / rate(poll)
+            out.append((label, verdict(r >= 1),
+                        f"{r:.2f}x poll's rate ({rate(epoll):,.0f} vs {rate(poll):,.0f} requests/s)"))
+        else:
+            out.append((label, "not measured", missing("BM_HTTP/ours:epoll", "BM_HTTP/ours:poll")))
+        label = "HTTP: our epoll at least as fast as evhttp"
+        if epoll and evhttp:
+            r = rate(epoll) / rate(evhttp)
+            out.append((label, verdict(r >= 1),
+                        f"{r:.2f}x evhttp's rate ({rate(epoll):,.0f} vs {rate(evhttp):,.0f} requests/s)"))
+        else:
+            out.append((label, "not measured", missing("BM_HTTP/ours:epoll", "BM_HTTP/libevent_evhttp")))
+        label = "HTTP: our epoll within 1.25x of nginx"
+        if epoll and nginx:
+            r = rate(nginx) / rate(epoll)
+            out.append((label, verdict(r <= 1.25),
+                        f"nginx answers {r:.2f}x our rate ({rate(nginx):,.0f} vs {rate(epoll):,.0f} requests/s)"))
+        else:
+            out.append((label, "not measured", missing("BM_HTTP/ours:epoll", "BM_HTTP/nginx")))
+
     # Coroutines.
     floor = get(COROUTINE_FLOOR)
     for name, label in (("BM_Coroutines_RoundTrip/runner-done-future/steps:1000", "Runner round trip through a done Future"),
@@ -372,6 +412,60 @@ def poller_figure(plt, rows, family, path):
     return path
 
 
+# The C10K rows' implementations, drawn as their pollers are in poller_figure.
+C10K_STYLE = {
+    "ours:select": STYLE["select"], "ours:poll": STYLE["poll"], "ours:epoll": STYLE["epoll"],
+    "libevent_evhttp": ("libevent's evhttp: epoll", "tab:blue", ":"),
+}
+
+
+def c10k_figure(plt, rows, path):
+    """Time per request against the idle keep-alive connections K the server also holds."""
+    found = [r for r in rows.values() if r.family == "BM_HTTP_C10K"]
+    measured = [r for r in found if r.times]
+    if not measured:
+        return None
+    fig, ax = plt.subplots(figsize=(9, 5.4))
+    for impl, (label, colour, style) in C10K_STYLE.items():
+        line = sorted((r for r in measured if r.impl == impl), key=lambda r: int(r.param("idle")))
+        if not line:
+            continue
+        xs = [int(r.param("idle")) for r in line]
+        ys = [r.per_item / 1e3 for r in line]
+        lo = [y - min(r.times) / r.items / 1e3 for y, r in zip(ys, line)]
+        hi = [max(r.times) / r.items / 1e3 - y for y, r in zip(ys, line)]
+        if len(line) == 1:
+            label += f" (K = {xs[0]:,} only)"
+        ax.errorbar(xs, ys, yerr=[lo, hi], label=label, color=colour, linestyle=style,
+                    marker="o", markersize=3, capsize=2, linewidth=1.4)
+    # Both ends of every idle connection are open in the benchmark's process (its client end
+    # and the server's accepted end), so K idle connections take 2K descriptor numbers and
+    # select, which watches only numbers below FD_SETSIZE, stops before K = 1,024 / 2.
+    if any(r.impl == "ours:select" for r in found):
+        wall = FD_SETSIZE // 2
+        ax.axvline(wall, color="grey", linestyle="--", linewidth=0.8)
+        ax.text(wall + 120, 0.98, f"FD_SETSIZE wall near K = {wall}: select stops here.\n"
+                f"Each idle connection holds 2 descriptors in the\nbenchmark's process (client end, server end),\n"
+                f"so their numbers reach FD_SETSIZE = {FD_SETSIZE:,} at K = {wall}",
+                transform=ax.get_xaxis_transform(), va="top", fontsize=7.5, color="dimgrey")
+    ax.set_yscale("log")
+    plain_log_labels(ax)
+    # Headroom above the slowest line, for the legend in the top right corner.
+    low, high = ax.get_ylim()
+    ax.set_ylim(low, high * 4)
+    busy = next((int(r.counters.get("busy", 0)) for r in measured if r.counters.get("busy")), None)
+    ax.set_xlabel("idle keep-alive connections K (each made one request, then waits for its next)")
+    ax.set_ylabel(f"{MICRO} per request (1 / requests per second)")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8, loc="upper right")
+    ax.set_title(f"wrk keeps {busy or 'a few'} connections busy beside the K idle ones", fontsize=9)
+    fig.suptitle(f"C10K: {MICRO} per request with K idle connections open (median, bars: min-max)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
 # What a bar's benchmark id stands for, as the notes' tables word it; other ids ("ours",
 # "libuv", "libevent") are their own label.
 BAR_LABELS = {
@@ -394,12 +488,17 @@ def colour_of(impl):
         return "tab:green"
     if impl.startswith("libevent"):
         return "tab:purple"
+    if impl.startswith("asio"):
+        return "tab:brown"
+    if impl == "nginx":
+        return "tab:olive"
     if impl == "std-function":
         return "tab:gray"
     return "tab:blue"  # ours
 
 
-LEGEND = {"tab:blue": "ours", "tab:green": "libuv", "tab:purple": "libevent", "black": "floor"}
+LEGEND = {"tab:blue": "ours", "tab:green": "libuv", "tab:purple": "libevent", "tab:brown": "Boost.Asio",
+          "tab:olive": "nginx", "black": "floor"}
 
 
 def value_label(v):
@@ -514,6 +613,7 @@ def figures(rows, out):
             out / "coroutines.png", log=True, floor=rows.get(COROUTINE_FLOOR),
             legend={"black": "floor: one resume of a bare C++20 coroutine",
                     "tab:gray": "a plain call, for scale"}),
+        c10k_figure(plt, rows, out / "http_c10k.png"),
     ]
     return [m for m in made if m]
 
@@ -531,9 +631,10 @@ def machine(contexts):
     except OSError:
         pass
     import platform
+    fd_limit = next((c["fd_limit"] for c in contexts.values() if "fd_limit" in c), "?")
     return (f"{model}, {ctx.get('num_cpus', '?')} CPUs at {ctx.get('mhz_per_cpu', '?')} MHz, "
             f"Linux {platform.release()}; libevent {ctx.get('libevent', '?')}, libuv {ctx.get('libuv', '?')}, "
-            f"descriptor limit {contexts.get('poller_scaling', {}).get('fd_limit', '?')}")
+            f"descriptor limit {fd_limit}")
 
 
 def main():
@@ -561,7 +662,7 @@ def main():
     checks = targets(rows)
     if checks:
         print()
-        print("Targets (issue 9):")
+        print("Targets (issues 9 and 16):")
         w = max(len(t) for t, _, _ in checks)
         for target, verdict, measured in checks:
             print(f"  {target:<{w}}  {verdict:<12}  {measured}")

@@ -12,7 +12,8 @@
 //
 // Our heap keeps (deadline, sequence) inline in a vector and finds the callback by index;
 // libuv and libevent keep their heaps as arrays (libevent) or trees (libuv) of pointers to the
-// timer objects, which hold the deadline: one more memory access per comparison. Peers' timer
+// timer objects, which hold the deadline: one more memory access per comparison. Boost.Asio's
+// heap, like ours, keeps the deadline inline, beside a pointer to the timer's state. Peers' timer
 // objects are allocated once, contiguously, before timing starts: their steady state. Ours is
 // measured in its steady state too: one loop per size, grown to hold every timer before any
 // timing starts. FirstFill measures what that growth costs a fresh loop.
@@ -36,6 +37,11 @@
 #endif
 #if BENCH_HAVE_LIBUV
 #include <uv.h>
+#endif
+#if BENCH_HAVE_ASIO
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/version.hpp>
 #endif
 
 namespace {
@@ -307,6 +313,81 @@ void libevent_cancel(benchmark::State& state, Order order, int count) {
 }
 #endif
 
+// ---------------------------------------------------------------------------- Boost.Asio
+
+#if BENCH_HAVE_ASIO
+// One steady_timer per timer, made before timing starts, as the other peers' are. Each
+// async_wait still allocates one operation to hold its handler: outside run() there is no
+// per-thread cache to take it from. Asio's deadlines are steady_clock time points, like ours,
+// so they are set absolutely, to the nanosecond. The io_context has concurrency hint 1 (one
+// thread runs it), as in callbacks.cpp. With that hint or without, the timer heap belongs to
+// the epoll reactor and every change to it is made under the reactor's mutex; and expires_at
+// on a timer that has waited before first cancels whatever wait it might still have, a second
+// pass under that mutex. Both are what re-arming a timer costs in Asio, so both are timed.
+struct Asio {
+  boost::asio::io_context context{1};
+  std::vector<boost::asio::steady_timer> timers;
+  int fired = 0;
+  int aborted = 0;
+
+  explicit Asio(int count) {
+    timers.reserve(static_cast<std::size_t>(count));
+    for (int i = 0; i < count; ++i) timers.emplace_back(context);
+  }
+  boost::asio::steady_timer& at(int i) { return timers[static_cast<std::size_t>(i)]; }
+  // The handler's one pointer is all it carries, as our callbacks do.
+  auto on_fire() {
+    return [self = this](const boost::system::error_code& error) { ++(error ? self->aborted : self->fired); };
+  }
+};
+
+void asio_fire(benchmark::State& state, Order order, int count) {
+  Asio asio(count);
+  const std::vector<std::int64_t>& offset = offsets(order, count);
+  for (auto _ : state) {
+    asio.fired = 0;
+    asio.context.restart();  // the last run() left it stopped, out of work
+    const double scheduled = bench::thread_seconds();
+    const auto start = Clock::now();
+    for (int i = 0; i < count; ++i) {
+      asio.at(i).expires_at(start + std::chrono::nanoseconds(offset[static_cast<std::size_t>(i)]));
+      asio.at(i).async_wait(asio.on_fire());
+    }
+    const double schedule_time = bench::thread_seconds() - scheduled;
+    std::this_thread::sleep_for(window + 2ms);  // off the clock, until every deadline is past
+    const double fire_started = bench::thread_seconds();
+    asio.context.run();  // every timer is due; run() returns when no wait is left
+    state.SetIterationTime(schedule_time + (bench::thread_seconds() - fire_started));
+    if (asio.fired != count) state.SkipWithError("not every timer fired");
+  }
+  finish(state, count);
+}
+
+// Cancelling a wait is not over when cancel() returns: Asio promises every handler is called
+// once, so cancel() takes the timer out of the heap and queues its handler, to be called with
+// operation_aborted. The timed part therefore ends with the run() that calls those handlers
+// (and frees their operations); without it, a timer's cancellation would be half done.
+void asio_cancel(benchmark::State& state, Order order, int count) {
+  Asio asio(count);
+  const std::vector<std::int64_t>& offset = offsets(order, count);
+  for (auto _ : state) {
+    asio.aborted = 0;
+    asio.context.restart();
+    const double started = bench::thread_seconds();
+    const auto start = Clock::now() + 1h;
+    for (int i = 0; i < count; ++i) {
+      asio.at(i).expires_at(start + std::chrono::nanoseconds(offset[static_cast<std::size_t>(i)]));
+      asio.at(i).async_wait(asio.on_fire());
+    }
+    for (int i = 0; i < count; ++i) asio.at(i).cancel();
+    asio.context.run();  // calls every handler, with operation_aborted
+    state.SetIterationTime(bench::thread_seconds() - started);
+    if (asio.aborted != count) state.SkipWithError("not every wait was cancelled");
+  }
+  finish(state, count);
+}
+#endif
+
 using Run = void (*)(benchmark::State&, Order, int);
 
 void add(const std::string& question, const std::string& who, Order order, int count, Run run) {
@@ -336,6 +417,9 @@ int main(int argc, char** argv) {
 #if BENCH_HAVE_LIBEVENT
       add("ScheduleAndFire", "libevent", order, count, libevent_fire);
 #endif
+#if BENCH_HAVE_ASIO
+      add("ScheduleAndFire", "asio", order, count, asio_fire);
+#endif
       add("ScheduleAndCancel", "ours", order, count, ours_cancel);
 #if BENCH_HAVE_LIBUV
       add("ScheduleAndCancel", "libuv", order, count, libuv_cancel);
@@ -343,11 +427,17 @@ int main(int argc, char** argv) {
 #if BENCH_HAVE_LIBEVENT
       add("ScheduleAndCancel", "libevent", order, count, libevent_cancel);
 #endif
+#if BENCH_HAVE_ASIO
+      add("ScheduleAndCancel", "asio", order, count, asio_cancel);
+#endif
     }
   }
   for (const int count : {10'000, 100'000}) {
     if (quick && count != 10'000) continue;
     add("FirstFill", "ours", Order::random, count, ours_first_fill);
   }
+#if BENCH_HAVE_ASIO
+  benchmark::AddCustomContext("asio", BOOST_LIB_VERSION);
+#endif
   return bench::run_main(argc, argv);
 }
