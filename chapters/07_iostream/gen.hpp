@@ -782,23 +782,30 @@ bool suspend_on(std::coroutine_handle<Promise<T>> frame, AnyFuture pending) {
 
 // `co_await future` / `co_yield future`: go on at once if it is done, else suspend. A done
 // Future that comes after too many in a row suspends for one turn (moment) first.
+// A Future the caller names (an lvalue) is borrowed, not copied, as long as we go on at once:
+// a copy is a shared_ptr's two atomic counts, most of what a co_await on a done Future would
+// cost. Once we suspend, the caller's Future might go before we resume, so we keep a copy.
 template <class T, class U>
 struct FutureAwaiter {
-  Future<U> future;
+  const Future<U>* borrowed;       // the caller's, or null
+  std::optional<Future<U>> owned;  // a temporary's, or our copy of the borrowed one
   Promise<T>& promise;
 
-  bool await_ready() const noexcept { return future.done() && promise.may_go_on_without_a_turn(); }
+  const Future<U>& future() const { return owned ? *owned : *borrowed; }
+
+  bool await_ready() const noexcept { return future().done() && promise.may_go_on_without_a_turn(); }
   bool await_suspend(std::coroutine_handle<Promise<T>> frame) {
-    return suspend_on(frame, future.done() ? AnyFuture(moment) : AnyFuture(future));
+    if (!owned) owned = *borrowed;
+    return suspend_on(frame, owned->done() ? AnyFuture(moment) : AnyFuture(*owned));
   }
   U await_resume() {
     if (std::exception_ptr thrown = std::exchange(promise.thrown, nullptr)) {
       std::rethrow_exception(thrown);
     }
     if constexpr (std::is_void_v<U>) {
-      future.result();
+      future().result();
     } else {
-      return future.take_result();
+      return future().take_result();
     }
   }
 };
@@ -843,16 +850,20 @@ struct Promise : FrameState, Returned<T> {
 
   // What co_await and co_yield accept: Tornado's convert_yielded.
   template <class U>
-  FutureAwaiter<T, U> await_transform(Future<U> future) {
-    return {std::move(future), *this};
+  FutureAwaiter<T, U> await_transform(const Future<U>& future) {
+    return {&future, std::nullopt, *this};
+  }
+  template <class U>
+  FutureAwaiter<T, U> await_transform(Future<U>&& future) {
+    return {nullptr, std::move(future), *this};
   }
   template <class U>
   FutureAwaiter<T, std::vector<Stored<U>>> await_transform(const std::vector<Future<U>>& children) {
-    return {multi(children), *this};
+    return {nullptr, multi(children), *this};
   }
   template <class K, class U>
   FutureAwaiter<T, std::map<K, Stored<U>>> await_transform(const std::map<K, Future<U>>& children) {
-    return {multi(children), *this};
+    return {nullptr, multi(children), *this};
   }
   MomentAwaiter<T> await_transform(Moment) { return {*this}; }
   template <class X>

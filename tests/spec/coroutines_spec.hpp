@@ -569,6 +569,26 @@ TYPED_TEST_P(CoroutineHelpers, MultiOverAVectorGivesValuesInInputOrder) {
   EXPECT_EQ(this->elapsed_since(start), 30ms);  // it waited for the slowest
 }
 
+TYPED_TEST_P(CoroutineHelpers, AnAwaitedFutureTheCodeNamesMayGoWhileTheCoroutineWaits) {
+  // co_await borrows a Future the code names instead of copying it; the borrow must end
+  // when the coroutine suspends, or it would read a Future that is gone when it resumes.
+  using IntFuture = typename TestFixture::template Future<int>;
+  struct Box {
+    IntFuture answer;
+  };
+  auto box = std::make_unique<Box>();
+  auto waiter = [](Box* named) -> typename TestFixture::template Coroutine<int> {
+    co_return co_await named->answer;
+  };
+  auto result = waiter(box.get());
+  const IntFuture answer = box->answer;
+  box.reset();  // the Future the coroutine named is gone; the Future itself is not
+
+  this->loop.call_later(1ms, [answer] { answer.set_result(42); });
+
+  EXPECT_EQ(this->loop.run_sync([&] { return result; }), 42);
+}
+
 TYPED_TEST_P(CoroutineHelpers, MultiOverAMapGivesTheSameKeys) {
   std::map<std::string, typename TestFixture::template Future<int>> children = {
       {"slow", this->later(1, 20ms)}, {"fast", this->later(2, 10ms)}};
@@ -743,6 +763,7 @@ TYPED_TEST_P(CoroutineHelpers, ACoroutineCannotBeResolvedThroughItsOwnHandle) {
 }
 
 REGISTER_TYPED_TEST_SUITE_P(CoroutineHelpers, MultiOverAVectorGivesValuesInInputOrder,
+                            AnAwaitedFutureTheCodeNamesMayGoWhileTheCoroutineWaits,
                             MultiOverAMapGivesTheSameKeys,
                             MultiWaitsForEveryChildAndTheFirstFailureByPositionWins,
                             MultiWithOneFailureLogsNothing, MultiOfFinishedOrNoChildrenResolvesAtOnce,
