@@ -319,6 +319,17 @@ def targets(rows):
                         f"{r:.2f}x poll's rate ({rate(epoll):,.0f} vs {rate(poll):,.0f} requests/s)"))
         else:
             out.append((label, "not measured", missing("BM_HTTP/ours:epoll", "BM_HTTP/ours:poll")))
+        for connections in (512, 2000):
+            label = f"HTTP, {connections:,} connections: epoll strictly faster than poll"
+            busy_epoll = get(f"BM_HTTP_Busy/ours:epoll/connections:{connections}")
+            busy_poll = get(f"BM_HTTP_Busy/ours:poll/connections:{connections}")
+            if busy_epoll and busy_poll:
+                r = rate(busy_epoll) / rate(busy_poll)
+                out.append((label, verdict(r > 1), f"{r:.2f}x poll's rate ({rate(busy_epoll):,.0f} vs "
+                                                   f"{rate(busy_poll):,.0f} requests/s)"))
+            else:
+                out.append((label, "not measured", missing(f"BM_HTTP_Busy/ours:epoll/connections:{connections}",
+                                                           f"BM_HTTP_Busy/ours:poll/connections:{connections}")))
         label = "HTTP: our epoll at least as fast as evhttp"
         if epoll and evhttp:
             r = rate(epoll) / rate(evhttp)
