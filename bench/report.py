@@ -368,6 +368,23 @@ STYLE = {  # impl -> (label, colour, line style)
 }
 
 
+def _plain_log_formatter():
+    from matplotlib import ticker
+
+    class PlainLog(ticker.LogFormatter):
+        """LogFormatter's choice of which minor ticks to label, in plain numbers (it would
+        write 0.6 as "6e-01")."""
+
+        def __call__(self, x, pos=None):
+            return f"{x:,.6g}" if super().__call__(x, pos) else ""
+
+    return PlainLog
+
+
+def PlainLogFormatter(**options):
+    return _plain_log_formatter()(**options)
+
+
 def plain_log_labels(ax, x=True):
     """Log axes labelled 100 and 2,000 rather than 10^2, and their 2s and 5s labelled too when
     the data spans too few decades for the powers of ten alone to be read."""
@@ -376,7 +393,7 @@ def plain_log_labels(ax, x=True):
     if x:
         ax.xaxis.set_major_formatter(plain)
     ax.yaxis.set_major_formatter(plain)
-    ax.yaxis.set_minor_formatter(ticker.LogFormatter(labelOnlyBase=False, minor_thresholds=(2, 0.5)))
+    ax.yaxis.set_minor_formatter(PlainLogFormatter(labelOnlyBase=False, minor_thresholds=(2, 0.5)))
 
 
 def poller_figure(plt, rows, family, path):
@@ -489,6 +506,8 @@ BAR_LABELS = {
     "co_await-done-future-in-a-loop": "co_await done Future, in a running loop",
     "moment": "co_await moment",
     "loop-resolved": "co_await Future the loop resolves",
+    "asio-ready-awaitable": "Asio: co_await ready awaitable",
+    "asio-post-awaitable": "Asio: co_await post (one turn)",
 }
 
 
@@ -552,7 +571,9 @@ def bar_figure(plt, rows, groups, title, ylabel, path, unit=1.0, columns=4, lege
         ax.bar(range(len(bars)), values, yerr=[[v - lo for v, lo in zip(values, lows)],
                                                [top - v for v, top in zip(values, tops)]],
                color=[colour_of(n) for n in impls], capsize=3)
-        colours += [colour_of(n) for n in impls if colour_of(n) not in colours]
+        for colour in map(colour_of, impls):
+            if colour not in colours:
+                colours.append(colour)
         ax.set_xticks(range(len(bars)))
         ax.set_xticklabels([BAR_LABELS.get(n, n) for n in impls], rotation=30, ha="right", fontsize=8)
         # Each value sits just above its bar's top whisker, so no label crosses an error bar.
