@@ -17,6 +17,13 @@ namespace spec {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
+/// Runs `loop` until `future` is done, under the watchdog; returns its value (or rethrows).
+template <class Loop, class Future>
+auto run_until_done(Loop& loop, const Future& future) {
+  return common::testing::with_watchdog(std::chrono::seconds(10),
+                                        [&] { return loop.run_sync([future] { return future; }); });
+}
+
 template <class Env>
 class IOStreams : public LoopTest<Env> {
  protected:
@@ -35,9 +42,7 @@ class IOStreams : public LoopTest<Env> {
   /// Runs the loop until `future` is done; returns its value (or rethrows).
   template <class T>
   auto wait(const Future<T>& future) {
-    return common::testing::with_watchdog(std::chrono::seconds(10), [&] {
-      return this->loop.run_sync([future] { return future; });
-    });
+    return run_until_done(this->loop, future);
   }
   /// The exception a finished-or-soon-failed future holds.
   template <class T>
@@ -243,9 +248,7 @@ class StreamRegistrations : public CountingLoopTest<Env> {
   }
   template <class T>
   auto wait(const Future<T>& future) {
-    return common::testing::with_watchdog(std::chrono::seconds(10), [&] {
-      return this->loop.run_sync([future] { return future; });
-    });
+    return run_until_done(this->loop, future);
   }
   /// One request as a keep-alive server sees it: it waits for a line that the peer sends a
   /// moment later (so the stream has to wait on the loop), and answers it.
