@@ -18,7 +18,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <cstring>
 #include <functional>
 #include <memory>
@@ -118,12 +120,10 @@ TYPED_TEST_P(TCPServers, OutOfDescriptorsItPausesLogsOnceBarelyUsesTheCPUAndReco
   this->server.set_accept_pause(20ms);
   common::CapturedLog log;
   std::chrono::nanoseconds cpu_while_exhausted{};
-  bool paused_while_exhausted = false;
   const auto cpu_at_start = thread_cpu_time();
   // 300 ms out of descriptors, then some come free again.
   this->loop.call_later(300ms, [&] {
     cpu_while_exhausted = thread_cpu_time() - cpu_at_start;
-    paused_while_exhausted = !this->server.accepting();
     ::setrlimit(RLIMIT_NOFILE, &saved);
   });
 
@@ -131,14 +131,23 @@ TYPED_TEST_P(TCPServers, OutOfDescriptorsItPausesLogsOnceBarelyUsesTheCPUAndReco
   ::setrlimit(RLIMIT_NOFILE, &saved);
 
   for (common::Fd& client : clients) EXPECT_EQ(read_until_closed(client.get()), "hello\n");
-  EXPECT_TRUE(paused_while_exhausted);
   // Retrying on every turn would have kept a core busy for the whole 300 ms.
   EXPECT_LT(cpu_while_exhausted, 100ms) << "the loop spun while out of descriptors";
   const auto errors = log.messages(common::LogLevel::error);
   ASSERT_EQ(errors.size(), 1u) << "one line per episode";
   EXPECT_THAT(errors[0], HasSubstr("cannot accept: Too many open files"));
-  EXPECT_THAT(log.messages(common::LogLevel::warning),
-              ::testing::Contains(HasSubstr("accepting again")));
+  // It paused, looked again after each pause, and paused again while nothing was free: the
+  // server counts its pauses (one every 20 ms of the 300; a loaded machine may manage fewer).
+  // (Asking accepting() at the 300 ms mark instead was a race: each look resumes accepting for
+  // the one turn its accept takes to fail, and a late timer can land in that turn.)
+  const auto warnings = log.messages(common::LogLevel::warning);
+  const auto again = std::find_if(warnings.begin(), warnings.end(), [](const std::string& w) {
+    return w.find("accepting again") != std::string::npos;
+  });
+  ASSERT_NE(again, warnings.end()) << "no \"accepting again\" line";
+  int pauses = 0;
+  ASSERT_EQ(std::sscanf(again->c_str() + again->find("after "), "after %d pause", &pauses), 1) << *again;
+  EXPECT_GE(pauses, 2) << *again;
 }
 
 TYPED_TEST_P(TCPServers, AConnectionTheBackendCannotWatchIsRefusedWithOneLine) {
