@@ -20,6 +20,8 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 import tomllib
 from pathlib import Path
 
@@ -318,6 +320,39 @@ RUN = re.compile(r"^\[ RUN +\] (\S+)$")
 STUB = re.compile(r"^unfinished exercise: (.+?) \((.*)\)$", re.M)
 
 
+SPEC_LIMIT = 60  # seconds a spec may run without a word; the slowest passing spec takes ~10
+# A hang costs the watchdog's seconds (or SPEC_LIMIT's) per spec, and a loop that never ends
+# usually hangs every group: after this many hung groups the check stops running specs.
+HUNG_GROUPS = 2
+
+
+def run_quietly_bounded(command, env):
+    """Runs a test process, its output and status; stops it once it has printed nothing for
+    SPEC_LIMIT seconds (most loop specs have a watchdog of their own, not every spec does)."""
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, errors="replace")
+    lines, last = [], [time.monotonic()]
+
+    def read():
+        for line in proc.stdout:
+            lines.append(line.rstrip("\n"))
+            last[0] = time.monotonic()
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    status = None
+    while status is None:
+        try:
+            status = proc.wait(timeout=1)
+        except subprocess.TimeoutExpired:
+            if time.monotonic() - last[0] > SPEC_LIMIT:
+                proc.kill()
+                proc.wait()
+                status = "timeout"
+    reader.join()
+    return "\n".join(lines), status
+
+
 def run_suite(binary, env, suite, tests, results):
     """Runs one spec group, a fresh process after each that ends it (a stub reached, the
     watchdog, a crash), until every spec of the group has a result."""
@@ -325,14 +360,7 @@ def run_suite(binary, env, suite, tests, results):
     while left:
         done_here = set()
         flt = f"{suite}.*" if len(left) == len(tests) else ":".join(f"{suite}.{t}" for t in left)
-        try:
-            proc = subprocess.run([binary, f"--gtest_filter={flt}", "--gtest_brief=0"], env=env,
-                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                  errors="replace", timeout=600)
-            output, status = proc.stdout, proc.returncode
-        except subprocess.TimeoutExpired as e:
-            output = e.stdout.decode(errors="replace") if isinstance(e.stdout, bytes) else (e.stdout or "")
-            status = "timeout"
+        output, status = run_quietly_bounded([binary, f"--gtest_filter={flt}"], env)
         current, text = None, []
         for line in output.splitlines():
             m = RUN.match(line)
@@ -352,7 +380,7 @@ def run_suite(binary, env, suite, tests, results):
             if stub:
                 why = stub.group(0)
             elif status == "timeout":
-                why = "the spec was still running after 600 s, and was stopped"
+                why = f"the spec printed nothing for {SPEC_LIMIT} s and was stopped: a loop that never ends?"
             elif status == 124:
                 why = next((l for l in text if "watchdog" in l), "the watchdog stopped it")
             else:
@@ -361,26 +389,37 @@ def run_suite(binary, env, suite, tests, results):
                 why += "\n" + "\n".join(text[-12:])
             results[current] = ("FAILED", why)
             done_here.add(current.split(".", 1)[1])
+            if status in ("timeout", 124):
+                # A hang usually hangs the whole group, and each costs the watchdog's seconds:
+                # the rest of the group waits for the next check.
+                for t in left:
+                    if t not in done_here:
+                        results.setdefault(f"{suite}.{t}", (
+                            "FAILED", "not run: an earlier spec of this group hung (see above)"))
+                return True
         elif not done_here:
             for t in left:  # nothing ran: say so rather than loop
                 results[f"{suite}.{t}"] = ("FAILED", "the test process ended before the spec ran:\n"
                                            + "\n".join(output.splitlines()[-12:]))
-            return
+            return False
         left = [t for t in left if t not in done_here]
+    return False
 
 
-def hint_for(failure, functions, group):
+def hint_for(failure, functions, group, notes):
+    """What to print under a group's first failing spec, and a key: the same stub, or the
+    same spec failing on another backend, is told once, in full, and then only named."""
     stub = STUB.search(failure)
     if stub:
         function = next((f for f in functions if f["name"] == stub.group(1)), None)
         return stub.group(1), [f"unfinished: {stub.group(1)} ({stub.group(2)})",
                                f"hint: {function['hint']}" if function else ""]
-    lines = [l for l in failure.splitlines() if l.strip()][:6]
-    function = next((f for f in functions if group in f.get("groups", [])), None)
-    out = ["what failed:"] + ["  " + l for l in lines]
-    if function:
-        out.append(f"hint ({function['name']}): {function['hint']}")
-    return None, out
+    lines = [l for l in failure.splitlines() if l.strip()][:8]
+    suspects = [f["name"] for f in functions if group in f.get("groups", [])] or \
+        [f["name"] for f in functions]
+    return None, ["what failed:"] + ["  " + l for l in lines] + [
+        f"your functions these specs run: {', '.join(suspects)} (their hints: {notes}, "
+        "\"Exercises\")"]
 
 
 def check(n, build):
@@ -403,8 +442,14 @@ def check(n, build):
     passed = failed = skipped = 0
     width = max(len(s.split("/", 1)[-1]) for s, _ in suites) + 2
     hinted = set()  # each function's hint is printed once, at its first failure
+    hung = 0  # groups that hung: after HUNG_GROUPS of them the rest is not run
     for suite, tests in suites:
-        run_suite(binary, env, suite, tests, results)
+        if hung >= HUNG_GROUPS:
+            for t in tests:
+                results[f"{suite}.{t}"] = ("FAILED", f"not run: {hung} groups hung before it; "
+                                           "a hang is the first thing to fix")
+        elif run_suite(binary, env, suite, tests, results):
+            hung += 1
         outcome = [results.get(f"{suite}.{t}", ("FAILED", "no result")) for t in tests]
         ok = sum(1 for o, _ in outcome if o == "OK")
         skip = sum(1 for o, _ in outcome if o == "SKIPPED")
@@ -418,13 +463,17 @@ def check(n, build):
         mark = "ok " if not bad else "   "
         counts = f"{ok}/{len(tests) - skip}" + (f" ({skip} skipped)" if skip else "")
         print(f"  {mark}{label:{width}}{counts:>8}")
-        if bad:
+        if bad and all(text.startswith("not run: ") and "groups hung" in text for _, text in bad):
+            print("       not run: the groups that hung above come first")
+        elif bad:
             test, text = bad[0]
             print(f"       first failing spec: \"{sentence(test)}\"")
-            function, lines = hint_for(text, spec["function"], label.split("/")[0])
-            if function in hinted:
-                lines = [f"unfinished: {function} (its hint is above)"]
-            hinted.add(function)
+            function, lines = hint_for(text, spec["function"], label.split("/")[0], spec["notes"])
+            key = function or test
+            if key in hinted:
+                lines = [f"unfinished: {function} (its hint is above)" if function
+                         else "(the same spec failed above: see there)"]
+            hinted.add(key)
             for line in lines:
                 if line:
                     print(textwrap.fill(line, 96, initial_indent="       ",
