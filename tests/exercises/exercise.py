@@ -327,8 +327,9 @@ HUNG_GROUPS = 2
 
 
 def run_quietly_bounded(command, env):
-    """Runs a test process, its output and status; stops it once it has printed nothing for
-    SPEC_LIMIT seconds (most loop specs have a watchdog of their own, not every spec does)."""
+    """Runs a test process and returns its output and exit status, or "timeout" if it was
+    stopped after printing nothing for SPEC_LIMIT seconds (most loop specs have a watchdog of
+    their own; not every spec does)."""
     proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, errors="replace")
     lines, last = [], [time.monotonic()]
@@ -354,8 +355,9 @@ def run_quietly_bounded(command, env):
 
 
 def run_suite(binary, env, suite, tests, results):
-    """Runs one spec group, a fresh process after each that ends it (a stub reached, the
-    watchdog, a crash), until every spec of the group has a result."""
+    """Runs one spec group, starting a fresh process after each spec that ends one (a stub
+    reached, a crash), until every spec of the group has a result. Returns whether the group
+    hung: then its remaining specs are not run."""
     left = list(tests)
     while left:
         done_here = set()
