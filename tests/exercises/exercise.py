@@ -3,11 +3,13 @@
 
   exercise.py create N [--reset]   make exercises/NN_name/: chapter N with its central
                                    functions stubbed (tests/exercises/NN_name.toml names them)
-  exercise.py solution N           the diff from the workspace to the chapter (patch -p1 in the
-                                   workspace applies it)
-  exercise.py target N BUILD       which test binary `check` builds: the chapter's spec objects
+  exercise.py solution N           the diff from the workspace to the chapter (in the
+                                   workspace, `git apply -p1` or `patch -p1` applies it)
+  exercise.py target N             which test binary `check` builds: the chapter's spec objects
                                    relinked against the workspace, or recompiled against it
-  exercise.py check N BUILD        run that binary and print the ladder
+  exercise.py check N BUILD        run that binary from build directory BUILD, print the ladder
+  exercise.py meson                rewrite exercises/meson.build for the workspaces there are
+  exercise.py lint                 every manifest still fits its chapter and its notes
 
 The workspace is built by the main build (exercises/meson.build, written here), never by
 default: only when `check` names its targets.
