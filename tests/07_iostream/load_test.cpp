@@ -84,8 +84,12 @@ TEST_P(LoadedServer, WrkForTwoSecondsGetsNoErrorsAndLeavesNothingBehind) {
     return loop.run_sync([&] { return loop.run_in_executor(nullptr, [command] { return run_command(command); }); },
                          45s);
   });
-  // wrk has exited; its connections' ends reach the server on the next turns.
-  spec::run_until(loop, [&] { return open_descriptors() <= descriptors_before; });
+  // wrk has exited; its connections' ends reach the server on the next turns, and their
+  // coroutines learn of it a turn or two after their sockets close (on the ring, hundreds
+  // of ends complete in one turn).
+  spec::run_until(loop, [&] {
+    return open_descriptors() <= descriptors_before && loop.suspended_coroutines() == 0;
+  });
 
   EXPECT_EQ(result.exit_status, 0) << result.output;
   EXPECT_THAT(result.output, HasSubstr("Requests/sec"));

@@ -1,0 +1,13 @@
+// Chapter 7's own check: the demo prints exactly what its Tornado twin prints.
+#include <gtest/gtest.h>
+
+#include "common/testing/twin.hpp"
+
+TEST(Demo, MatchesItsTornadoTwin) { common::testing::expect_demo_matches_twin(); }
+
+// The trace (`./tutorial demo N --trace`, `./tutorial trace N`) shows the loop at work and
+// changes nothing the demo prints.
+TEST(Demo, ItsTextTraceComesBetweenItsOwnLinesAndChangesNone) {
+  common::testing::expect_text_trace_between_unchanged_lines();
+}
+TEST(Demo, ItsChromeTraceIsATimelineTheViewersRead) { common::testing::expect_chrome_trace_file(); }
