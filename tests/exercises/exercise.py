@@ -208,6 +208,13 @@ def library_sources(chapter):
     return re.findall(r"'([\w/]+\.cpp)'", call.group(1)) if call else []
 
 
+def library_dependencies(chapter):
+    """The names in the chapter library's `dependencies:` (chapter 8 adds liburing)."""
+    text = (chapter / "meson.build").read_text()
+    call = re.search(r"static_library\('ch\d\d',.*?dependencies:\s*(\[[^\]]*\]|\w+)", text, re.S)
+    return re.findall(r"\w+", call.group(1)) if call else ["common_dep"]
+
+
 def write_meson():
     """exercises/meson.build: every workspace built in place of its chapter's library. Two test
     binaries each: the chapter's spec objects relinked against the workspace (quick), and the
@@ -229,7 +236,7 @@ def write_meson():
         sources = library_sources(chapter)
         out.append("")
         out.append(f"# {workspace.name}")
-        deps = "[common_dep, exercise_leniency]"
+        deps = "[" + ", ".join(library_dependencies(chapter) + ["exercise_leniency"]) + "]"
         if sources:
             files = ", ".join(f"'{workspace.name}/{s}'" for s in sources)
             out.append(f"ex{nn}_lib = static_library('ex{nn}', {files},")
