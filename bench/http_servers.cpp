@@ -1,5 +1,7 @@
-// Question: how many requests per second does chapter 7's HTTP server answer, on each poller,
-// next to libevent's evhttp, nginx, Boost.Beast and Tornado itself, all answering
+// Question: how many requests per second does chapter 7's HTTP server answer, on each poller
+// (and, from chapter 8, on io_uring: its streams' I/O done by the ring, the completion model,
+// and, as "uring-readiness", chapter 7's readiness code on the ring's polls), next to
+// libevent's evhttp, nginx, Boost.Beast and Tornado itself, all answering
 // "Hello, world" on loopback? And (BM_HTTP_C10K) how much does each request cost once the
 // server also holds thousands of idle keep-alive connections, the C10K problem?
 // wrk is the client (a program nobody here wrote), pinned to the other core; each row is one
@@ -30,8 +32,10 @@
 #include <fstream>
 #include <future>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -184,23 +188,46 @@ int open_descriptors() {
 
 // ---------------------------------------------------------------- ours, on each backend
 
+// The row's name for our server on a uring loop whose streams keep chapter 7's readiness
+// code (IOStream::Options::use_ring = false): the ring only answers POLL_ADDs, and the
+// streams call recv() and send() themselves. Plain "uring" is the completion model, the
+// default on a uring loop: the ring does the streams' recv and send.
+constexpr std::string_view uring_readiness = "uring-readiness";
+
 // Chapter 7's server with its loop on a thread of its own, as a program would run it.
+// Throws what the loop's constructor threw when the backend cannot be had here (io_uring
+// refused: std::system_error saying so).
 class OursServer {
  public:
   explicit OursServer(const char* backend) {
     thread_ = std::thread([this, backend] {
-      chapter::IOLoop loop(backend);
-      chapter::HTTPServer http(loop);
-      http.route("/", [](chapter::HTTPRequest) -> chapter::Coroutine<chapter::HTTPResponse> {
-        chapter::HTTPResponse response;
-        response.body = "Hello, world";
-        co_return response;
-      });
-      loop_ = &loop;
-      port_.set_value(http.listen(0));
-      loop.start();
+      bool started = false;
+      try {
+        const bool readiness = backend == uring_readiness;
+        chapter::IOLoop loop(readiness ? "uring" : backend);
+        chapter::HTTPServer http(loop);
+        http.route("/", [](chapter::HTTPRequest) -> chapter::Coroutine<chapter::HTTPResponse> {
+          chapter::HTTPResponse response;
+          response.body = "Hello, world";
+          co_return response;
+        });
+        std::optional<chapter::TCPServer> readiness_tcp;
+        const int port = bench::listen_hello(loop, http, readiness, readiness_tcp);
+        loop_ = &loop;
+        started = true;
+        port_.set_value(port);
+        loop.start();
+      } catch (...) {
+        if (!started) port_.set_exception(std::current_exception());
+        else throw;
+      }
     });
-    port_number_ = port_.get_future().get();
+    try {
+      port_number_ = port_.get_future().get();
+    } catch (...) {
+      thread_.join();
+      throw;
+    }
     descriptors_ = open_descriptors();
   }
   ~OursServer() {
@@ -226,19 +253,35 @@ class OursServer {
   std::thread thread_;
 };
 
+// Our server on `backend`, or null after skipping the row with the reason it cannot run
+// here (io_uring refused by the kernel or a sandbox: the loop's own message).
+std::unique_ptr<OursServer> start_ours(benchmark::State& state, const char* backend) {
+  try {
+    return std::make_unique<OursServer>(backend);
+  } catch (const std::exception& e) {
+    state.SkipWithError((std::string(backend) + ": " + e.what()).c_str());
+    return nullptr;
+  }
+}
+
 void BM_HTTP_Ours(benchmark::State& state, const char* backend) {
   if (!have("wrk")) {
     state.SkipWithError("wrk is not installed: run ./tutorial setup");
     return;
   }
   for (auto _ : state) {
-    OursServer server(backend);
-    report(state, run_wrk(server.port()));
+    const auto server = start_ours(state, backend);
+    if (!server) break;
+    report(state, run_wrk(server->port()));
   }
 }
 BENCHMARK_CAPTURE(BM_HTTP_Ours, select, "select")->Name("BM_HTTP/ours:select")->UseManualTime()->Iterations(1);
 BENCHMARK_CAPTURE(BM_HTTP_Ours, poll, "poll")->Name("BM_HTTP/ours:poll")->UseManualTime()->Iterations(1);
 BENCHMARK_CAPTURE(BM_HTTP_Ours, epoll, "epoll")->Name("BM_HTTP/ours:epoll")->UseManualTime()->Iterations(1);
+// Chapter 8: the completion model (the ring does recv and send), and readiness over the ring.
+BENCHMARK_CAPTURE(BM_HTTP_Ours, uring, "uring")->Name("BM_HTTP/ours:uring")->UseManualTime()->Iterations(1);
+BENCHMARK_CAPTURE(BM_HTTP_Ours, uring_readiness, "uring-readiness")
+    ->Name("BM_HTTP/ours:uring-readiness")->UseManualTime()->Iterations(1);
 
 // Many busy connections, none idle: wrk keeps 512 or 2,000 connections sending. Each wait
 // then finds many requests ready, which is where epoll should pull ahead of poll: poll
@@ -257,8 +300,9 @@ void BM_HTTP_Busy(benchmark::State& state, const char* backend) {
     return;
   }
   for (auto _ : state) {
-    OursServer server(backend);
-    report(state, run_wrk(server.port(), connections));
+    const auto server = start_ours(state, backend);
+    if (!server) break;
+    report(state, run_wrk(server->port(), connections));
   }
 }
 void busy_sizes(benchmark::internal::Benchmark* b) {
@@ -269,6 +313,9 @@ void busy_sizes(benchmark::internal::Benchmark* b) {
 BENCHMARK_CAPTURE(BM_HTTP_Busy, select, "select")->Name("BM_HTTP_Busy/ours:select")->Apply(busy_sizes);
 BENCHMARK_CAPTURE(BM_HTTP_Busy, poll, "poll")->Name("BM_HTTP_Busy/ours:poll")->Apply(busy_sizes);
 BENCHMARK_CAPTURE(BM_HTTP_Busy, epoll, "epoll")->Name("BM_HTTP_Busy/ours:epoll")->Apply(busy_sizes);
+BENCHMARK_CAPTURE(BM_HTTP_Busy, uring, "uring")->Name("BM_HTTP_Busy/ours:uring")->Apply(busy_sizes);
+BENCHMARK_CAPTURE(BM_HTTP_Busy, uring_readiness, "uring-readiness")
+    ->Name("BM_HTTP_Busy/ours:uring-readiness")->Apply(busy_sizes);
 
 // ---------------------------------------------------------------- libevent's evhttp
 
@@ -661,8 +708,9 @@ void BM_HTTP_C10K_Ours(benchmark::State& state, const char* backend) {
     return;
   }
   for (auto _ : state) {
-    OursServer server(backend);
-    run_with_idle(state, server.port(), idle);
+    const auto server = start_ours(state, backend);
+    if (!server) break;
+    run_with_idle(state, server->port(), idle);
   }
 }
 
@@ -676,6 +724,9 @@ void c10k_sizes(benchmark::internal::Benchmark* b) {
 BENCHMARK_CAPTURE(BM_HTTP_C10K_Ours, select, "select")->Name("BM_HTTP_C10K/ours:select")->Apply(c10k_sizes);
 BENCHMARK_CAPTURE(BM_HTTP_C10K_Ours, poll, "poll")->Name("BM_HTTP_C10K/ours:poll")->Apply(c10k_sizes);
 BENCHMARK_CAPTURE(BM_HTTP_C10K_Ours, epoll, "epoll")->Name("BM_HTTP_C10K/ours:epoll")->Apply(c10k_sizes);
+BENCHMARK_CAPTURE(BM_HTTP_C10K_Ours, uring, "uring")->Name("BM_HTTP_C10K/ours:uring")->Apply(c10k_sizes);
+BENCHMARK_CAPTURE(BM_HTTP_C10K_Ours, uring_readiness, "uring-readiness")
+    ->Name("BM_HTTP_C10K/ours:uring-readiness")->Apply(c10k_sizes);
 
 #if BENCH_HAVE_LIBEVENT
 void BM_HTTP_C10K_Libevent(benchmark::State& state) {

@@ -14,7 +14,9 @@
 // sleeps (a descriptor is always ready), so we time it with the thread's CPU clock, which
 // leaves out time stolen by other processes (bench::thread_seconds).
 //
-// Rows: our final chapter's loop on select, poll and epoll; libevent forced to each of its
+// Rows: our final chapter's loop on select, poll, epoll and io_uring ("uring": one one-shot
+// POLL_ADD per watched fd, re-armed after it fires, all handed over by the io_uring_enter
+// that waits; where the kernel refuses io_uring its rows skip); libevent forced to each of its
 // backends and libuv, when installed; and a raw epoll loop with no abstraction: the floor.
 // BM_LoopOverhead runs the same rounds through our loop with a poller that makes no syscalls:
 // what the loop itself costs per event.
@@ -346,7 +348,7 @@ struct Row {
 
 std::vector<Row> rows() {
   std::vector<Row> out;
-  for (const char* backend : {"select", "poll", "epoll"}) {
+  for (const char* backend : {"select", "poll", "epoll", "uring"}) {
     out.push_back({backend,
                    [backend](benchmark::State& s, Transport t, int a, int n) {
                      poller_scaling<OurLoop>(s, t, a, n, backend);

@@ -47,6 +47,11 @@ class Row:
         self.params = parts[2:]
         self.group = "/".join([self.family] + self.params)
         self.times = []  # ns per iteration, one per repetition
+        # ns per item, one per repetition: a repetition's own time over its own items. The
+        # HTTP rows each run wrk for a fixed time, so their items (requests) vary from one
+        # repetition to the next while their times barely do; dividing the median time by one
+        # repetition's items would mix two repetitions.
+        self.per_items = []
         self.items = 1.0
         self.counters = {}
         self.error = None
@@ -57,13 +62,23 @@ class Row:
 
     @property
     def per_item(self):
-        return self.median / self.items if self.times else None
+        return statistics.median(self.per_items) if self.per_items else None
+
+    @property
+    def min_per_item(self):
+        return min(self.per_items) if self.per_items else None
+
+    @property
+    def max_per_item(self):
+        return max(self.per_items) if self.per_items else None
 
     @property
     def spread(self):
-        if len(self.times) < 2:
+        # Over the time per item: for rows with a fixed number of items, the same as over the
+        # time per iteration.
+        if len(self.per_items) < 2:
             return None
-        return (max(self.times) - min(self.times)) / self.median
+        return (max(self.per_items) - min(self.per_items)) / self.per_item
 
     def param(self, key):
         for p in self.params:
@@ -95,6 +110,7 @@ def load(results):
                 continue
             row.times.append(b["real_time"] * TO_NS[b.get("time_unit", "ns")])
             row.items = float(b.get("items", 1.0)) or 1.0
+            row.per_items.append(row.times[-1] / row.items)
             row.counters = b
     return rows, contexts
 
@@ -330,6 +346,16 @@ def targets(rows):
             else:
                 out.append((label, "not measured", missing(f"BM_HTTP_Busy/ours:epoll/connections:{connections}",
                                                            f"BM_HTTP_Busy/ours:poll/connections:{connections}")))
+        # Chapter 8: the completion model (the ring does each stream's recv and send) against
+        # our epoll server, both at wrk's 32 connections.
+        uring = get("BM_HTTP/ours:uring")
+        label = "HTTP, 32 connections: io_uring (completion) at least as fast as our epoll"
+        if uring and epoll:
+            r = rate(uring) / rate(epoll)
+            out.append((label, verdict(r >= 1),
+                        f"{r:.2f}x epoll's rate ({rate(uring):,.0f} vs {rate(epoll):,.0f} requests/s)"))
+        elif rows.get("BM_HTTP/ours:uring") is not None:
+            out.append((label, "not measured", missing("BM_HTTP/ours:uring", "BM_HTTP/ours:epoll")))
         label = "HTTP: our epoll at least as fast as evhttp"
         if epoll and evhttp:
             r = rate(epoll) / rate(evhttp)
@@ -362,6 +388,7 @@ def targets(rows):
 STYLE = {  # impl -> (label, colour, line style)
     "select": ("ours: select", "tab:red", "-"), "poll": ("ours: poll", "tab:orange", "-"),
     "epoll": ("ours: epoll", "tab:blue", "-"),
+    "uring": ("ours: io_uring (one-shot POLL_ADDs)", "tab:cyan", "-"),
     "libevent-select": ("libevent: select", "tab:red", ":"), "libevent-poll": ("libevent: poll", "tab:orange", ":"),
     "libevent-epoll": ("libevent: epoll", "tab:blue", ":"), "libuv": ("libuv (epoll)", "tab:green", "--"),
     "raw-epoll": ("raw epoll (floor)", "black", "-."),
@@ -410,8 +437,8 @@ def poller_figure(plt, rows, family, path):
                 continue
             xs = [int(r.param("fds")) for r in line]
             ys = [r.per_item / 1e3 for r in line]
-            lo = [y - min(r.times) / r.items / 1e3 for y, r in zip(ys, line)]
-            hi = [max(r.times) / r.items / 1e3 - y for y, r in zip(ys, line)]
+            lo = [y - r.min_per_item / 1e3 for y, r in zip(ys, line)]
+            hi = [r.max_per_item / 1e3 - y for y, r in zip(ys, line)]
             ax.errorbar(xs, ys, yerr=[lo, hi], label=label, color=colour, linestyle=style,
                         marker="o", markersize=3, capsize=2, linewidth=1.4)
         # N counts connections, and only each one's read end is registered; but its write end
@@ -443,6 +470,8 @@ def poller_figure(plt, rows, family, path):
 # The C10K rows' implementations, drawn as their pollers are in poller_figure.
 C10K_STYLE = {
     "ours:select": STYLE["select"], "ours:poll": STYLE["poll"], "ours:epoll": STYLE["epoll"],
+    "ours:uring": ("ours: io_uring, completion (the ring does recv/send)", "tab:cyan", "-"),
+    "ours:uring-readiness": ("ours: io_uring, readiness (POLL_ADDs; we recv/send)", "tab:cyan", "--"),
     "libevent_evhttp": ("libevent's evhttp: epoll", "tab:blue", ":"),
 }
 
@@ -460,8 +489,8 @@ def c10k_figure(plt, rows, path):
             continue
         xs = [int(r.param("idle")) for r in line]
         ys = [r.per_item / 1e3 for r in line]
-        lo = [y - min(r.times) / r.items / 1e3 for y, r in zip(ys, line)]
-        hi = [max(r.times) / r.items / 1e3 - y for y, r in zip(ys, line)]
+        lo = [y - r.min_per_item / 1e3 for y, r in zip(ys, line)]
+        hi = [r.max_per_item / 1e3 - y for y, r in zip(ys, line)]
         if len(line) == 1:
             label += f" (K = {xs[0]:,} only)"
         ax.errorbar(xs, ys, yerr=[lo, hi], label=label, color=colour, linestyle=style,
@@ -566,8 +595,8 @@ def bar_figure(plt, rows, groups, title, ylabel, path, unit=1.0, columns=4, lege
     for ax, (label, bars) in zip(axes.flat, panels):
         impls = [r.impl for r in bars]
         values = [r.per_item / unit for r in bars]
-        lows = [min(r.times) / r.items / unit for r in bars]
-        tops = [max(r.times) / r.items / unit for r in bars]
+        lows = [r.min_per_item / unit for r in bars]
+        tops = [r.max_per_item / unit for r in bars]
         ax.bar(range(len(bars)), values, yerr=[[v - lo for v, lo in zip(values, lows)],
                                                [top - v for v, top in zip(values, tops)]],
                color=[colour_of(n) for n in impls], capsize=3)
