@@ -548,6 +548,7 @@ void IOStream::start_ring() {
 }
 
 void IOStream::keep_ring_busy() {
+  check_loop_open();  // a receive we were never told the end of may still look in flight
   if (registered_) {  // a connect was waited for with a poll; from now on the ring does the I/O
     loop_.remove_handler(socket_.get());
     registered_ = false;

@@ -7,6 +7,7 @@
 
 #include <sys/socket.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <system_error>
@@ -127,6 +128,32 @@ TYPED_TEST_P(Completions, ClosingTheLoopWithOperationsInFlightWaitsForEveryCompl
   EXPECT_TRUE(this->peer_sees_the_close());
 }
 
+TYPED_TEST_P(Completions, AStreamUsedAfterItsLoopClosedSaysSoInsteadOfTouchingTheRing) {
+  this->one_round_trip();
+  this->loop.close();  // and with it the ring
+
+  expect_error<std::logic_error>([&] { this->stream->write("late\n"); }, {"IOLoop is closed"});
+  expect_error<std::logic_error>([&] { this->stream->read_until("\n"); }, {"IOLoop is closed"});
+}
+
+TYPED_TEST_P(Completions, AReadCompletesWhileCallbacksKeepTheLoopFromSleeping) {
+  // A callback that adds itself again keeps every poll at a zero timeout: the ring must still
+  // be asked for what it has finished (with COOP_TASKRUN it posts it only when we enter).
+  auto read = this->stream->read_until("\n");
+  auto busy = std::make_shared<std::function<void()>>();
+  int spins = 0;
+  *busy = [this, &read, &spins, weak = std::weak_ptr(busy)] {
+    ++spins;
+    if (read.done()) return;
+    if (auto again = weak.lock()) this->loop.add_callback(*again);
+  };
+  this->loop.add_callback(*busy);
+  this->peer_writes_later("busy\n", 5ms);
+
+  EXPECT_EQ(this->wait(read), "busy\n");
+  EXPECT_GT(spins, 1);
+}
+
 TYPED_TEST_P(Completions, AVanishedPeerFailsTheSendWithTheKernelsReason) {
   this->one_round_trip();
   this->peer.close();
@@ -171,6 +198,8 @@ REGISTER_TYPED_TEST_SUITE_P(Completions, AStreamOnTheRingAsksTheLoopForNoHandler
                             ClosingWithASendInFlightFailsItsWrite,
                             AStreamLetGoWithAReceiveInFlightIsClosedAndItsBufferOutlivesIt,
                             ClosingTheLoopWithOperationsInFlightWaitsForEveryCompletion,
+                            AStreamUsedAfterItsLoopClosedSaysSoInsteadOfTouchingTheRing,
+                            AReadCompletesWhileCallbacksKeepTheLoopFromSleeping,
                             AVanishedPeerFailsTheSendWithTheKernelsReason,
                             WritesQueuedBehindASendInFlightGoOutInOrderAndResolveInOrder);
 
