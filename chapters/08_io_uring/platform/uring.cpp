@@ -212,7 +212,7 @@ void UringPoller::reap(std::vector<Event>& ready) {
 UringPoller::OperationId UringPoller::recv(int fd, std::size_t size, Done done) {
   const OperationId id = next_id_++;
   auto operation = std::make_unique<Operation>(Operation{
-      .fd = fd, .what = "recv", .receiving = std::make_unique_for_overwrite<char[]>(size), .size = size, .done = std::move(done)});
+      .fd = fd, .what = "recv", .receiving = std::make_unique_for_overwrite<char[]>(size), .done = std::move(done)});
   io_uring_sqe* sqe = next_sqe();
   io_uring_prep_recv(sqe, fd, operation->receiving.get(), size, 0);
   io_uring_sqe_set_data64(sqe, id);

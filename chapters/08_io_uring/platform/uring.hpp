@@ -83,7 +83,6 @@ class UringPoller final : public Poller {
     const char* what = "";                // "recv" or "send", for the trace
     std::string sending{};                // send
     std::unique_ptr<char[]> receiving{};  // recv: uninitialised, as chapter 7's chunk is
-    std::size_t size = 0;
     Done done{};
   };
 
