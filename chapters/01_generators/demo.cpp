@@ -2,6 +2,7 @@
 // demo.py is the same program with real Python generators; it prints the same lines.
 #include <iostream>
 
+#include "common/demo.hpp"
 #include "examples.hpp"
 #include "generator.hpp"
 
@@ -36,7 +37,8 @@ void show_ping_pong() {
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  if (argc > 1) common::exit_with_usage(argv[0], "", "this demo takes no argument");
   show_counter();
   show_ping_pong();
 }

@@ -11,13 +11,14 @@
 #include <string>
 #include <vector>
 
+#include "common/demo.hpp"
 #include "common/fd.hpp"
 #include "ioloop.hpp"
 
 using namespace ch02;
 
 int main(int argc, char** argv) {
-  IOLoop loop(argc > 1 ? argv[1] : "select");
+  IOLoop loop = common::loop_from_arguments<IOLoop>(argc, argv, "select");
   auto [client, service] = common::make_socketpair();
   const std::vector<int> numbers = {1, 2, 3};
   std::size_t asked = 0;  // what the client must remember between its turns, kept by hand

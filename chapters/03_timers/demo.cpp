@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "common/demo.hpp"
 #include "common/fd.hpp"
 #include "ioloop.hpp"
 
@@ -72,7 +73,7 @@ void the_job(IOLoop& loop) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  IOLoop loop(argc > 1 ? argv[1] : "default");
+  IOLoop loop = common::loop_from_arguments<IOLoop>(argc, argv, "default");
 
   std::cout << "== the job: add up the squares of 1, 2 and 3, asking a square service ==\n";
   the_job(loop);

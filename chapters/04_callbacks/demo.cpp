@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/demo.hpp"
 #include "ioloop.hpp"
 
 using namespace ch04;
@@ -49,7 +50,7 @@ void the_job(IOLoop& loop) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  IOLoop loop(argc > 1 ? argv[1] : "default");
+  IOLoop loop = common::loop_from_arguments<IOLoop>(argc, argv, "default");
 
   std::cout << "== the job: add up the squares of 1, 2 and 3, asking a square service ==\n";
   the_job(loop);

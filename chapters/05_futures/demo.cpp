@@ -11,6 +11,7 @@
 #include <string>
 #include <thread>
 
+#include "common/demo.hpp"
 #include "ioloop.hpp"
 
 using namespace ch05;
@@ -45,7 +46,7 @@ Future<int> sum_of_squares(IOLoop& loop) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  IOLoop loop(argc > 1 ? argv[1] : "default");
+  IOLoop loop = common::loop_from_arguments<IOLoop>(argc, argv, "default");
 
   std::cout << "== the job: add up the squares of 1, 2 and 3, asking a square service ==\n";
   std::cout << "client: asking three workers at once for the squares of 1, 2 and 3\n";

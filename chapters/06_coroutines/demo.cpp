@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/demo.hpp"
 #include "gen.hpp"
 #include "ioloop.hpp"
 
@@ -176,7 +177,7 @@ Coroutine<void> cancel_a_download() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  IOLoop loop(argc > 1 ? argv[1] : "default");
+  IOLoop loop = common::loop_from_arguments<IOLoop>(argc, argv, "default");
 
   std::cout << "== the job: add up the squares of 1, 2 and 3, asking a square service ==\n";
   const int total = loop.run_sync(sum_of_squares, 500ms);  // the deadline, as in chapter 5

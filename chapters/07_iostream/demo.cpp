@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "common/demo.hpp"
 #include "gen.hpp"
 #include "httpclient.hpp"
 #include "httpserver.hpp"
@@ -94,7 +95,7 @@ Coroutine<void> http_client(std::string base) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  IOLoop loop(argc > 1 ? argv[1] : "default");
+  IOLoop loop = common::loop_from_arguments<IOLoop>(argc, argv, "default");
 
   std::cout << "== the job: add up the squares of 1, 2 and 3, asking a square service ==\n";
   TCPServer square_service(loop, [](std::shared_ptr<IOStream> stream, std::string) {

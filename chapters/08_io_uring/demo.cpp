@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "common/demo.hpp"
 #include "gen.hpp"
 #include "httpclient.hpp"
 #include "httpserver.hpp"
@@ -95,14 +96,14 @@ Coroutine<void> http_client(std::string base) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string backend = argc > 1 ? argv[1] : "uring";
+  std::string backend = common::poller_argument(argc, argv, "uring");
   if (backend == "uring") {
     if (const std::string refused = uring_refusal(); !refused.empty()) {
       std::cerr << refused << "; this demo runs on epoll instead\n";
       backend = "epoll";
     }
   }
-  IOLoop loop(backend);
+  IOLoop loop = common::make_loop_or_exit<IOLoop>(argv[0], backend);
 
   std::cout << "== the job: add up the squares of 1, 2 and 3, asking a square service ==\n";
   TCPServer square_service(loop, [](std::shared_ptr<IOStream> stream, std::string) {

@@ -111,4 +111,18 @@ print(len(events), len(turns))
   EXPECT_GT(events, turns) << check.output;
 }
 
+void expect_bad_arguments_get_the_usage_line() {
+  const char* demo = std::getenv("TUTORIAL_DEMO");
+  ASSERT_NE(demo, nullptr) << "run this test through `meson test`";
+  for (const char* arguments : {"bogus", "epoll bogus"}) {
+    SCOPED_TRACE(std::string("demo ") + arguments);
+    // Standard output is thrown away: the usage line belongs on standard error.
+    const ProcessResult bad =
+        run_command(std::string("'") + demo + "' " + arguments + " 2>&1 >/dev/null");
+    EXPECT_EQ(bad.exit_status, 2) << "(-1: killed by a signal, as an uncaught exception is)\n"
+                                  << bad.output;
+    EXPECT_THAT(bad.output, ::testing::StartsWith("usage: "));
+  }
+}
+
 }  // namespace common::testing

@@ -34,4 +34,8 @@ void expect_text_trace_between_unchanged_lines();
 /// trace events whose slices open and close in order on every lane: what the viewers load.
 void expect_chrome_trace_file();
 
+/// Runs the demo with arguments it does not take and asserts that it answers as a command-line
+/// tool does: its usage line on standard error and exit status 2, not an uncaught exception.
+void expect_bad_arguments_get_the_usage_line();
+
 }  // namespace common::testing

@@ -4,3 +4,8 @@
 #include "common/testing/twin.hpp"
 
 TEST(Demo, MatchesItsPythonTwin) { common::testing::expect_demo_matches_twin(); }
+
+// A demo is a command-line program: a bad argument gets its usage line, not an abort.
+TEST(Demo, ABadArgumentGetsTheUsageLineAndExitStatus2) {
+  common::testing::expect_bad_arguments_get_the_usage_line();
+}

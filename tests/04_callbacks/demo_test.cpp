@@ -32,3 +32,8 @@ TEST(Demo, ItsErrorLineComesWhereTheCallbackFailedAlsoWhenPiped) {
   EXPECT_THAT(*(throws + 1), ::testing::StartsWith("[error] Exception in callback main::"))
       << run.output;
 }
+
+// A demo is a command-line program: a bad argument gets its usage line, not an abort.
+TEST(Demo, ABadArgumentGetsTheUsageLineAndExitStatus2) {
+  common::testing::expect_bad_arguments_get_the_usage_line();
+}

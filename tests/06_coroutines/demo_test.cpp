@@ -11,3 +11,8 @@ TEST(Demo, ItsTextTraceComesBetweenItsOwnLinesAndChangesNone) {
   common::testing::expect_text_trace_between_unchanged_lines();
 }
 TEST(Demo, ItsChromeTraceIsATimelineTheViewersRead) { common::testing::expect_chrome_trace_file(); }
+
+// A demo is a command-line program: a bad argument gets its usage line, not an abort.
+TEST(Demo, ABadArgumentGetsTheUsageLineAndExitStatus2) {
+  common::testing::expect_bad_arguments_get_the_usage_line();
+}
