@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <random>
 #include <stdexcept>
@@ -30,6 +31,14 @@ thread_local CurrentLoop current_loop;
 // The backend IOLoop::configure chose for every "default" loop; null: the platform's best.
 // The one piece of process-wide state (Tornado's IOLoop.configure is process-wide too).
 std::atomic<const char*> configured{nullptr};
+
+// What a completed operation did, for the trace: bytes moved, or the errno the kernel answered
+// with, by name (a completion carries it negated: -125 is ECANCELED, not a count).
+std::string completion_result(int result) {
+  if (result >= 0) return std::to_string(result) + " bytes";
+  const char* name = ::strerrorname_np(-result);
+  return name != nullptr ? name : "error " + std::to_string(-result);
+}
 
 bool is_broken_pipe(std::exception_ptr error) {
   try {
@@ -488,7 +497,8 @@ void IOLoop::run_completions(UringPoller& ring) {
     if (tracer_) {
       tracer_->record({.what = TraceEvent::What::run, .turn = turns_, .work = TraceEvent::Work::completion,
                        .fd = completed.operation->fd,
-                       .detail = std::string(completed.operation->what) + ": " + std::to_string(completed.result)});
+                       .detail = std::string(completed.operation->what) + ": " +
+                                 completion_result(completed.result)});
     }
     run_guarded([&] { completed.finish(); }, [] { return std::string("an operation's completion"); });
     if (tracer_) trace_returned();

@@ -51,7 +51,7 @@ std::string work_text(const TraceEvent& event) {
   if (event.work == TraceEvent::Work::callback) return "(3) callback";
   if (event.work == TraceEvent::Work::timeout) return "(3) timeout";
   if (event.work == TraceEvent::Work::completion) {
-    return "(6) completed " + event.detail + " bytes on fd " + std::to_string(event.fd);
+    return "(6) completed " + event.detail + " on fd " + std::to_string(event.fd);
   }
   return "(5) handler for fd " + std::to_string(event.fd) + " (" + event_names(event.events) + ")";
 }
