@@ -75,23 +75,23 @@ Future<int> sum_with_callbacks() {
 //         return a + b
 //    written as chapter 1 writes a generator: locals become fields, yields become states.
 class DelayedSum final : public CoroutineGenerator<int> {
-  enum class State { Start, AfterFirst, AfterSecond };
-  State state_ = State::Start;
+  enum class ResumePoint { Start, AfterFirst, AfterSecond };
+  ResumePoint resume_point_ = ResumePoint::Start;
   int a_ = 0;  // the frame's local, kept between resumes
 
  protected:
   Result resume(Input in) override {
-    switch (state_) {
-      case State::Start:
+    switch (resume_point_) {
+      case ResumePoint::Start:
         std::cout << "   asking for 1, due in 30 ms\n";
-        state_ = State::AfterFirst;
+        resume_point_ = ResumePoint::AfterFirst;
         return yield(delayed(1, 30ms));
-      case State::AfterFirst:
+      case ResumePoint::AfterFirst:
         a_ = in.sent_value().result<int>();  // a failed Future would be raised right here
         std::cout << "   got " << a_ << "; asking for 2, due in 10 ms\n";
-        state_ = State::AfterSecond;
+        resume_point_ = ResumePoint::AfterSecond;
         return yield(delayed(2, 10ms));
-      case State::AfterSecond: {
+      case ResumePoint::AfterSecond: {
         const int b = in.sent_value().result<int>();
         std::cout << "   got " << b << "; the sum is " << a_ + b << "\n";
         return return_(a_ + b);
