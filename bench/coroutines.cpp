@@ -186,7 +186,7 @@ void co_await_done_future(benchmark::State& state) {
 }
 
 // The same inside a running loop, where fairness has a price: after 64 finished Futures in a
-// row a coroutine gives the loop a turn (chapter 6's max_steps_without_a_turn). 100,000 waits
+// row a coroutine gives the loop a turn (chapter 7's max_steps_without_a_turn). 100,000 waits
 // per run, so that starting and stopping the loop is not what is measured.
 void co_await_done_future_in_a_loop(benchmark::State& state) {
   IOLoop loop;

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """How many system calls does one HTTP request cost our server, on each backend?
 
-Runs bench's hello_server (chapter 7's HTTP server, alone in its process) under `perf stat`,
+Runs bench's hello_server (chapter 9's HTTP server, alone in its process) under `perf stat`,
 counting every system call it enters (the kernel's syscalls:sys_enter_* tracepoints), while
 wrk drives it over 32 keep-alive connections; then divides each count by the requests wrk
 completed. perf counts in the kernel and barely slows the server, which matters: how many
@@ -14,7 +14,7 @@ counts the same calls but slows the server so much that every wait returns a ful
 --moment makes the handler yield to the loop once before it answers, as any handler that
 waits for something does: the connection then sits idle, with no read pending, for a turn.
 
-The backends are select, poll, epoll, and chapter 8's two on io_uring: "uring" (the
+The backends are select, poll, epoll, and chapter 10's two on io_uring: "uring" (the
 completion model: the ring does each stream's recv and send, so they show up inside
 io_uring_enter, the one call that submits and waits) and "uring-readiness" (the ring only
 answers POLL_ADDs; the streams call recv and send themselves). Where io_uring is refused,

@@ -1,8 +1,8 @@
-// Chapter 7's hello-world HTTP server, alone in its process, so that a tool outside it can
+// Chapter 9's hello-world HTTP server, alone in its process, so that a tool outside it can
 // watch what one request costs: bench/count_syscalls runs it under strace while wrk drives it.
 //   hello_server BACKEND PORT_FILE [--moment]
-// BACKEND is select, poll, epoll, uring (chapter 8's completion model: the ring does the
-// streams' recv and send) or uring-readiness (a uring loop whose streams keep chapter 7's
+// BACKEND is select, poll, epoll, uring (chapter 10's completion model: the ring does the
+// streams' recv and send) or uring-readiness (a uring loop whose streams keep chapter 8's
 // readiness code, IOStream::Options::use_ring = false). Where io_uring is refused, the uring
 // backends exit with status 3 and the loop's message, and write no port.
 // serves on 127.0.0.1 at a free port, writes the port to PORT_FILE, and runs until SIGTERM or

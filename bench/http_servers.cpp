@@ -1,6 +1,6 @@
-// Question: how many requests per second does chapter 7's HTTP server answer, on each poller
-// (and, from chapter 8, on io_uring: its streams' I/O done by the ring, the completion model,
-// and, as "uring-readiness", chapter 7's readiness code on the ring's polls), next to
+// Question: how many requests per second does chapter 9's HTTP server answer, on each poller
+// (and, from chapter 10, on io_uring: its streams' I/O done by the ring, the completion model,
+// and, as "uring-readiness", chapter 8's readiness code on the ring's polls), next to
 // libevent's evhttp, nginx, Boost.Beast and Tornado itself, all answering
 // "Hello, world" on loopback? And (BM_HTTP_C10K) how much does each request cost once the
 // server also holds thousands of idle keep-alive connections, the C10K problem?
@@ -59,7 +59,7 @@ extern char** environ;
 
 namespace {
 
-namespace chapter = final_chapter;  // the HTTP server arrives with chapter 7
+namespace chapter = final_chapter;  // the HTTP server arrives with chapter 9
 using namespace std::chrono_literals;
 
 int seconds_per_run = 3;  // --quick: 1
@@ -188,13 +188,13 @@ int open_descriptors() {
 
 // ---------------------------------------------------------------- ours, on each backend
 
-// The row's name for our server on a uring loop whose streams keep chapter 7's readiness
+// The row's name for our server on a uring loop whose streams keep chapter 8's readiness
 // code (IOStream::Options::use_ring = false): the ring only answers POLL_ADDs, and the
 // streams call recv() and send() themselves. Plain "uring" is the completion model, the
 // default on a uring loop: the ring does the streams' recv and send.
 constexpr std::string_view uring_readiness = "uring-readiness";
 
-// Chapter 7's server with its loop on a thread of its own, as a program would run it.
+// Chapter 8's server with its loop on a thread of its own, as a program would run it.
 // Throws what the loop's constructor threw when the backend cannot be had here (io_uring
 // refused: std::system_error saying so).
 class OursServer {
@@ -278,7 +278,7 @@ void BM_HTTP_Ours(benchmark::State& state, const char* backend) {
 BENCHMARK_CAPTURE(BM_HTTP_Ours, select, "select")->Name("BM_HTTP/ours:select")->UseManualTime()->Iterations(1);
 BENCHMARK_CAPTURE(BM_HTTP_Ours, poll, "poll")->Name("BM_HTTP/ours:poll")->UseManualTime()->Iterations(1);
 BENCHMARK_CAPTURE(BM_HTTP_Ours, epoll, "epoll")->Name("BM_HTTP/ours:epoll")->UseManualTime()->Iterations(1);
-// Chapter 8: the completion model (the ring does recv and send), and readiness over the ring.
+// Chapter 10: the completion model (the ring does recv and send), and readiness over the ring.
 BENCHMARK_CAPTURE(BM_HTTP_Ours, uring, "uring")->Name("BM_HTTP/ours:uring")->UseManualTime()->Iterations(1);
 BENCHMARK_CAPTURE(BM_HTTP_Ours, uring_readiness, "uring-readiness")
     ->Name("BM_HTTP/ours:uring-readiness")->UseManualTime()->Iterations(1);

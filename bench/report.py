@@ -346,7 +346,7 @@ def targets(rows):
             else:
                 out.append((label, "not measured", missing(f"BM_HTTP_Busy/ours:epoll/connections:{connections}",
                                                            f"BM_HTTP_Busy/ours:poll/connections:{connections}")))
-        # Chapter 8: the completion model (the ring does each stream's recv and send) against
+        # Chapter 10: the completion model (the ring does each stream's recv and send) against
         # our epoll server, both at wrk's 32 connections.
         uring = get("BM_HTTP/ours:uring")
         label = "HTTP, 32 connections: io_uring (completion) at least as fast as our epoll"

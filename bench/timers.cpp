@@ -76,7 +76,7 @@ void finish(benchmark::State& state, int count) { state.counters["items"] = coun
 // A loop per size whose heap, slots and free list have already grown to hold `count` timers,
 // so that timing measures the heap's work and not its first growth (FirstFill measures that).
 // Growing is abandoned, and nullptr returned, if it is on course to take over a minute:
-// chapter 6's call_at reserves room for one more entry at a time (reserve(size() + 1)), so a
+// chapter 7's call_at reserves room for one more entry at a time (reserve(size() + 1)), so a
 // fresh loop's first fill costs time quadratic in the number of timers.
 final_chapter::IOLoop* grown_loop(int count, std::string& why_not) {
   static std::map<int, std::unique_ptr<final_chapter::IOLoop>> loops;

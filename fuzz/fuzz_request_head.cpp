@@ -5,18 +5,18 @@
 #include <cstdint>
 #include <string_view>
 
-#include "07_iostream/httputil.hpp"
+#include "09_http/httputil.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view head(reinterpret_cast<const char*>(data), size);
   try {
-    const ch07::HTTPRequest request = ch07::parse_request_head(head);
+    const ch09::HTTPRequest request = ch09::parse_request_head(head);
     // What the handlers then do with a parsed request: look up headers and query arguments.
     (void)request.headers.get("Content-Length");
     (void)request.headers.contains("connection");
     (void)request.argument("url");
     (void)request.argument("");
-  } catch (const ch07::HTTPInputError& e) {
+  } catch (const ch09::HTTPInputError& e) {
     if (e.code() < 400 || e.code() > 599) __builtin_trap();  // must be a client error to send
   }
   return 0;

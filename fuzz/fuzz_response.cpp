@@ -11,9 +11,9 @@
 #include <memory>
 #include <string>
 
-#include "07_iostream/gen.hpp"
-#include "07_iostream/httpclient.hpp"
-#include "07_iostream/iostream.hpp"
+#include "09_http/gen.hpp"
+#include "09_http/httpclient.hpp"
+#include "09_http/iostream.hpp"
 #include "common/fd.hpp"
 #include "harness.hpp"
 
@@ -49,9 +49,9 @@ void send_next(const std::shared_ptr<Sender>& sender) {
 
 void fuzz_head(const std::string& bytes) {
   try {
-    const ch07::HTTPResponse response = ch07::parse_response_head(bytes);
+    const ch09::HTTPResponse response = ch09::parse_response_head(bytes);
     if (response.code < 0 || response.code > 999) fuzz::broken("a status code has three digits");
-  } catch (const ch07::HTTPInputError&) {
+  } catch (const ch09::HTTPInputError&) {
   }
 }
 
@@ -66,31 +66,31 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const fuzz::Input input = fuzz::split(data, size);
   fuzz_head(input.bytes);
 
-  ch07::IOLoop& loop = fuzz::loop();
+  ch09::IOLoop& loop = fuzz::loop();
   common::SocketPair pair = common::make_socketpair();
   // A small read buffer, so a long body can also run into the stream's own bound.
-  ch07::IOStream::Options stream_options;
+  ch09::IOStream::Options stream_options;
   stream_options.max_buffer_size = 16 * 1024;
   stream_options.read_chunk_size = 4096;
-  auto stream = std::make_shared<ch07::IOStream>(loop, std::move(pair.first), stream_options);
+  auto stream = std::make_shared<ch09::IOStream>(loop, std::move(pair.first), stream_options);
   auto sender = std::make_shared<Sender>(Sender{std::move(pair.second), input.bytes, input.piece});
-  ch07::FetchOptions options;
+  ch09::FetchOptions options;
   options.max_header_size = 2048;
   options.max_body_size = 8192;
 
   try {
-    const ch07::HTTPResponse response = loop.run_sync(
+    const ch09::HTTPResponse response = loop.run_sync(
         [&] {
           send_next(sender);
-          return ch07::read_response(stream, options);
+          return ch09::read_response(stream, options);
         },
         5s);
     if (response.body.size() > options.max_body_size) fuzz::broken("a body is within max_body_size");
-  } catch (const ch07::HTTPInputError&) {
-  } catch (const ch07::StreamClosedError&) {
-  } catch (const ch07::UnsatisfiableReadError&) {
-  } catch (const ch07::FetchError&) {
-  } catch (const ch07::TimeoutError&) {
+  } catch (const ch09::HTTPInputError&) {
+  } catch (const ch09::StreamClosedError&) {
+  } catch (const ch09::UnsatisfiableReadError&) {
+  } catch (const ch09::FetchError&) {
+  } catch (const ch09::TimeoutError&) {
     // The server has shut its side down by now: there is nothing left to wait for.
     fuzz::broken("read_response ends once the server has closed");
   }

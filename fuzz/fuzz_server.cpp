@@ -12,9 +12,9 @@
 #include <stdexcept>
 #include <string>
 
-#include "07_iostream/gen.hpp"
-#include "07_iostream/httpserver.hpp"
-#include "07_iostream/iostream.hpp"
+#include "09_http/gen.hpp"
+#include "09_http/httpserver.hpp"
+#include "09_http/iostream.hpp"
 #include "common/fd.hpp"
 #include "harness.hpp"
 
@@ -22,16 +22,16 @@ namespace {
 
 using namespace std::chrono_literals;
 
-ch07::HTTPResponse text(std::string body) {
-  ch07::HTTPResponse response;
+ch09::HTTPResponse text(std::string body) {
+  ch09::HTTPResponse response;
   response.headers.add("Content-Type", "text/plain");
   response.body = std::move(body);
   return response;
 }
 
-ch07::HTTPServer& server() {
-  static ch07::HTTPServer* instance = [] {
-    ch07::HTTPServer::Options options;
+ch09::HTTPServer& server() {
+  static ch09::HTTPServer* instance = [] {
+    ch09::HTTPServer::Options options;
     options.max_header_size = 1024;
     options.max_body_size = 4096;
     options.idle_timeout = 300ms;
@@ -40,20 +40,20 @@ ch07::HTTPServer& server() {
     options.send_timeout = 300ms;
     // Never destroyed: the loop it serves is a function-local static too, and the order in
     // which the two would be destroyed at exit is not worth depending on.
-    auto* s = new ch07::HTTPServer(fuzz::loop(), options);
-    s->route("/", [](ch07::HTTPRequest) -> ch07::Coroutine<ch07::HTTPResponse> { co_return text("hello\n"); });
-    s->route("/echo", [](ch07::HTTPRequest request) -> ch07::Coroutine<ch07::HTTPResponse> {
+    auto* s = new ch09::HTTPServer(fuzz::loop(), options);
+    s->route("/", [](ch09::HTTPRequest) -> ch09::Coroutine<ch09::HTTPResponse> { co_return text("hello\n"); });
+    s->route("/echo", [](ch09::HTTPRequest request) -> ch09::Coroutine<ch09::HTTPResponse> {
       co_return text(request.argument("x").value_or("") + request.body);
     });
-    s->route("/sleep", [](ch07::HTTPRequest) -> ch07::Coroutine<ch07::HTTPResponse> {
-      co_await ch07::sleep(0ms);  // waits a turn or two: thousands of pipelined ones add up to no time
+    s->route("/sleep", [](ch09::HTTPRequest) -> ch09::Coroutine<ch09::HTTPResponse> {
+      co_await ch09::sleep(0ms);  // waits a turn or two: thousands of pipelined ones add up to no time
       co_return text("slept\n");
     });
-    s->route("/fail", [](ch07::HTTPRequest) -> ch07::Coroutine<ch07::HTTPResponse> {
+    s->route("/fail", [](ch09::HTTPRequest) -> ch09::Coroutine<ch09::HTTPResponse> {
       throw std::runtime_error("the handler fails, as handlers do");
       co_return text("unreachable");
     });
-    s->route("/big", [](ch07::HTTPRequest) -> ch07::Coroutine<ch07::HTTPResponse> {
+    s->route("/big", [](ch09::HTTPRequest) -> ch09::Coroutine<ch09::HTTPResponse> {
       co_return text(std::string(16 * 1024, 'x'));  // four times the socket buffer (see below)
     });
     return s;
@@ -66,29 +66,29 @@ ch07::HTTPServer& server() {
 constexpr std::size_t kept = 4096;
 
 // Reads until the server closes, keeping the start of what it says.
-ch07::Coroutine<std::string> read_answer(std::shared_ptr<ch07::IOStream> stream) {
+ch09::Coroutine<std::string> read_answer(std::shared_ptr<ch09::IOStream> stream) {
   std::string answer;
   try {
     while (true) {
       const std::string piece = co_await stream->read_bytes(64 * 1024, true);
       answer.append(piece, 0, kept - std::min(kept, answer.size()));
     }
-  } catch (const ch07::StreamClosedError&) {
+  } catch (const ch09::StreamClosedError&) {
   }
   co_return answer;
 }
 
 // The client: reads from the start (so a long answer never blocks the server), sends the
 // input piece by piece, shuts its side down, and waits for the server to close.
-ch07::Coroutine<std::string> client(std::shared_ptr<ch07::IOStream> stream, std::string bytes,
+ch09::Coroutine<std::string> client(std::shared_ptr<ch09::IOStream> stream, std::string bytes,
                                     std::size_t piece) {
-  ch07::Future<std::string> answer = read_answer(stream);
+  ch09::Future<std::string> answer = read_answer(stream);
   try {
     for (std::size_t sent = 0; sent < bytes.size(); sent += piece) {
       co_await stream->write(bytes.substr(sent, piece));
     }
     if (!stream->closed()) ::shutdown(stream->fileno(), SHUT_WR);
-  } catch (const ch07::StreamClosedError&) {
+  } catch (const ch09::StreamClosedError&) {
     // The server closed first (an error answer ends the connection): read what it said.
   }
   co_return co_await answer;
@@ -108,9 +108,9 @@ void check_answer(const std::string& answer) {
   const std::size_t end = answer.find("\r\n\r\n");
   if (end == std::string::npos) fuzz::broken("an answer's head is complete");
   try {
-    const ch07::HTTPResponse response = ch07::parse_response_head(answer.substr(0, end + 4));
+    const ch09::HTTPResponse response = ch09::parse_response_head(answer.substr(0, end + 4));
     if (response.code < 100 || response.code > 599) fuzz::broken("the status code is in 100-599");
-  } catch (const ch07::HTTPInputError& e) {
+  } catch (const ch09::HTTPInputError& e) {
     std::fprintf(stderr, "fuzz: %s\n", e.what());
     fuzz::broken("the server's answer parses as a response");
   }
@@ -126,18 +126,18 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const fuzz::Input input = fuzz::split(data, size);
-  ch07::IOLoop& loop = fuzz::loop();
+  ch09::IOLoop& loop = fuzz::loop();
   common::SocketPair pair = common::make_socketpair();
   shrink_buffers(pair.first.get());
   shrink_buffers(pair.second.get());
-  auto client_side = std::make_shared<ch07::IOStream>(loop, std::move(pair.second));
-  server().handle_stream(std::make_shared<ch07::IOStream>(loop, std::move(pair.first)), "fuzz");
+  auto client_side = std::make_shared<ch09::IOStream>(loop, std::move(pair.second));
+  server().handle_stream(std::make_shared<ch09::IOStream>(loop, std::move(pair.first)), "fuzz");
 
   std::string answer;
   try {
     // Every server timeout is 300 ms: 5 s is far more than the server may take to close.
     answer = loop.run_sync([&] { return client(client_side, input.bytes, input.piece); }, 5s);
-  } catch (const ch07::TimeoutError&) {
+  } catch (const ch09::TimeoutError&) {
     fuzz::broken("the server answers or closes within its timeouts");
   }
   check_answer(answer);

@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "07_iostream/ioloop.hpp"
+#include "09_http/ioloop.hpp"
 #include "common/log.hpp"
 
 namespace fuzz {
@@ -35,8 +35,8 @@ inline void fail_on_logged_errors(std::string_view expected = {}) {
 }
 
 /// One loop for the whole run (a loop per input would cost an epoll fd and a waker each).
-inline ch07::IOLoop& loop() {
-  static ch07::IOLoop instance("epoll");
+inline ch09::IOLoop& loop() {
+  static ch09::IOLoop instance("epoll");
   return instance;
 }
 

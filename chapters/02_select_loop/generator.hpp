@@ -1,7 +1,7 @@
 // Chapter 1: Generators.
 // Adds: generators written by hand as state machines: next, send, throw_, close, a final
 //   return value; the producer/executor ping-pong driven by a tiny scheduler.
-// Not yet: an event loop (chapter 2); the Runner that drives generators from it (chapter 6).
+// Not yet: an event loop (chapter 2); the Runner that drives generators from it (chapter 7).
 // Tornado: none of it; this is the Python generator protocol Tornado's gen.coroutine runs on.
 #pragma once
 

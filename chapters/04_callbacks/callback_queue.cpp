@@ -18,29 +18,15 @@ void CallbackQueue::push(Callback&& callback) {
   }
 }
 
-bool CallbackQueue::push_from_signal(void (*function)(void*), void* argument) noexcept {
-  if (function == nullptr || closing_.load()) return false;
-  // No lock, no allocation, no wake_pending_ bookkeeping (that needs the lock): a lock-free
-  // ring, then one write(2), both async-signal-safe.
-  if (!from_signals_.push({function, argument})) return false;
-  waker_.wake();
-  return true;
-}
-
 void CallbackQueue::take_into(std::vector<Callback>& batch) {
-  {
-    std::lock_guard lock(mutex_);
-    batch.swap(callbacks_);  // O(1): the lock is held for a swap, whatever the batch size
-    wake_pending_ = false;   // a wake from now on is a new one
-  }
-  for (SignalCallback call; from_signals_.pop(call);) {
-    batch.push_back([call] { call.function(call.argument); });
-  }
+  std::lock_guard lock(mutex_);
+  batch.swap(callbacks_);  // O(1): the lock is held for a swap, whatever the batch size
+  wake_pending_ = false;   // a wake from now on is a new one
 }
 
 bool CallbackQueue::waiting() {
   std::lock_guard lock(mutex_);
-  return !callbacks_.empty() || !from_signals_.empty();
+  return !callbacks_.empty();
 }
 
 std::vector<CallbackQueue::Callback> CallbackQueue::close() {

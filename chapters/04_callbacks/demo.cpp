@@ -3,8 +3,7 @@
 // all three at once, and each worker hands its answer back with add_callback. Then workers
 // that report through a PeriodicCallback, and a callback that throws stops nothing. Each of
 // those workers starts only after the ticker has reported the one before, so what is printed
-// does not depend on how the threads are scheduled. Then a last scene: an error handler that
-// follows the work (a stack context), catching a failure two turns after its scope closed.
+// does not depend on how the threads are scheduled.
 // demo.py is the same program on Tornado.
 #include <chrono>
 #include <iostream>
@@ -101,28 +100,4 @@ int main(int argc, char** argv) {
   });
   loop.start();
   std::cout << "the loop has stopped\n";
-
-  // ---- the last scene: a stack context. The handler is open around the scheduling of step 1
-  // only, yet it hears of step 3's failure: each step carries it to the next.
-  std::cout << "== an error handler that follows the work ==\n";
-  {
-    stack_context::ExceptionStackContext on_error([&](std::exception_ptr error) {
-      std::cout << "the handler opened before step 1 caught: " << common::describe(error) << "\n";
-      loop.stop();
-      return true;  // handled: the loop's own report never hears of it
-    });
-    loop.add_callback([&] {
-      std::cout << "step 1 schedules step 2 in 1 ms\n";
-      loop.call_later(1ms, [&] {
-        std::cout << "step 2 schedules step 3\n";
-        loop.add_callback([] {
-          std::cout << "step 3 throws\n";
-          throw std::runtime_error("step 3 could not finish");
-        });
-      });
-    });
-    std::cout << "the handler's scope closes before step 1 runs\n";
-  }
-  loop.start();
-  std::cout << "the loop has stopped again\n";
 }

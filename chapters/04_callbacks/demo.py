@@ -1,8 +1,6 @@
 # Chapter 4's demo on Tornado: the same job (three workers work out the squares at once and
 # hand them back with add_callback); workers that report through a PeriodicCallback, and a
-# callback that raises stops nothing. Then an error handler that follows the work (a stack
-# context) catches a failure two turns later.
-import contextlib
+# callback that raises stops nothing.
 import threading
 import time
 
@@ -104,67 +102,3 @@ def begin():
 loop.add_callback(begin)
 loop.start()
 print("the loop has stopped")
-
-
-# ---- the last scene: a stack context. Tornado 4.5 had one (stack_context.ExceptionStackContext,
-# and every add_callback and call_later wrapped its callback); Tornado 6, which this twin
-# runs on, removed it. So this twin carries the handler by hand, with a tiny stand-in for
-# 4.5's ExceptionStackContext and wrap(), and wraps each step where it schedules the next.
-handlers = []  # the handlers open now, innermost last
-
-
-@contextlib.contextmanager
-def exception_stack_context(handler):
-    handlers.append(handler)
-    try:
-        yield
-    finally:
-        handlers.pop()
-
-
-def wrap(fn):
-    captured = list(handlers)  # what is open where fn is scheduled...
-
-    def wrapped(*args):
-        global handlers
-        saved, handlers = handlers, list(captured)  # ...is open again where it runs
-        try:
-            fn(*args)
-        except Exception as e:
-            for handler in reversed(captured):
-                if handler(e):
-                    return
-            raise
-        finally:
-            handlers = saved
-
-    return wrapped
-
-
-def on_error(error):
-    print(f"the handler opened before step 1 caught: {error}")
-    loop.stop()
-    return True  # handled: the loop's own report never hears of it
-
-
-def step1():
-    print("step 1 schedules step 2 in 1 ms")
-    loop.call_later(0.001, wrap(step2))
-
-
-def step2():
-    print("step 2 schedules step 3")
-    loop.add_callback(wrap(step3))
-
-
-def step3():
-    print("step 3 throws")
-    raise RuntimeError("step 3 could not finish")
-
-
-print("== an error handler that follows the work ==")
-with exception_stack_context(on_error):
-    loop.add_callback(wrap(step1))
-    print("the handler's scope closes before step 1 runs")
-loop.start()
-print("the loop has stopped again")

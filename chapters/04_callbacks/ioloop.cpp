@@ -11,7 +11,6 @@
 #include <random>
 #include <stdexcept>
 #include <system_error>
-#include <type_traits>
 
 #include "common/log.hpp"
 
@@ -41,15 +40,9 @@ bool is_broken_pipe(std::exception_ptr error) {
   }
 }
 
-// The type a callable is named by: a callback that carries a stack context is named for
-// what it wraps.
+// The type a callable is named by.
 template <class Function>
 const std::type_info& type_of(const Function& function) {
-  if constexpr (std::is_same_v<Function, IOLoop::Callback>) {
-    if (const auto* wrapped = function.template target<stack_context::Wrapped<>>()) {
-      return type_of(wrapped->inner());
-    }
-  }
   return function.target_type();
 }
 
@@ -102,8 +95,6 @@ IOLoop::IOLoop(std::unique_ptr<Poller> poller, std::shared_ptr<Clock> clock, Mak
   if (!clock_) throw std::invalid_argument("IOLoop: the clock is null");
   // The waker is registered like any other fd; its handler only empties it. Being woken
   // is the whole point: the callbacks themselves are taken at step (1).
-  // Under no stack context: the waker serves every caller, not the one making the loop.
-  const stack_context::NullContext no_context;
   add_handler(callbacks_.waker(), [](Waker& waker, unsigned) { waker.consume(); }, READ);
   handlers_.at(callbacks_.waker().fileno()).named = &typeid(Waker);  // the trace: "ch04::Waker"
   poller_name_ = poller_->name();
@@ -173,7 +164,6 @@ void IOLoop::add_entry(int fd, Entry entry, unsigned events) {
   if (fd < 0) throw std::invalid_argument("add_handler: fd " + std::to_string(fd) + " is negative");
   check_events("add_handler", events);
   if (!entry.handler) throw std::invalid_argument("add_handler: the handler is empty");
-  if (stack_context::active()) entry.handler = stack_context::wrap(std::move(entry.handler));
   // Unlike Tornado 4.5, which overwrote its table before the poller refused the duplicate,
   // we refuse before touching anything.
   if (handlers_.contains(fd)) {
@@ -235,10 +225,6 @@ void IOLoop::start() {
       if (loop.tracer_) loop.tracer_->record({.what = TraceEvent::What::stopped, .turn = loop.turns_});
     }
   } scope(*this);
-  // Whatever contexts the caller of start() had open, the loop's turns run under none: each
-  // callback re-enters the stack it captured, and one that captured none runs with none
-  // (Tornado's wrap gave such a callback a wrapper that cleared the stack every time).
-  const stack_context::NullContext no_context;
   callbacks_.set_loop_thread(std::this_thread::get_id());
 
   while (true) {
@@ -302,7 +288,6 @@ void IOLoop::stop() noexcept {
 IOLoop::Timeout IOLoop::call_at(time_point when, Callback callback) {
   if (closed_) throw std::logic_error("call_at: the IOLoop is closed");
   if (!callback) throw std::invalid_argument("call_at: the callback is empty");
-  if (stack_context::active()) callback = stack_context::wrap(std::move(callback));
   return timers_.add(when, std::move(callback));
 }
 
@@ -348,14 +333,7 @@ void IOLoop::run_timeouts() {
 
 void IOLoop::add_callback(Callback callback) {
   if (!callback) throw std::invalid_argument("add_callback: the callback is empty");
-  // The calling thread's contexts go with it. With none open (nearly always, and on another
-  // thread usually) it costs one thread_local read: the callback is not touched.
-  if (stack_context::active()) callback = stack_context::wrap(std::move(callback));
   callbacks_.push(std::move(callback));
-}
-
-bool IOLoop::add_callback_from_signal(void (*function)(void*), void* argument) noexcept {
-  return callbacks_.push_from_signal(function, argument);
 }
 
 void IOLoop::run_callbacks() {
@@ -372,50 +350,11 @@ void IOLoop::run_callbacks() {
 
 template <class Body, class Describe>
 void IOLoop::run_guarded(Body&& body, Describe&& describe) {
-  const BlockingAlarm::Scope alarm(blocking_alarm_.get());  // the watchdog, if there is one
-  const std::optional<time_point> started =
-      blocking_threshold_ ? std::optional(time()) : std::nullopt;
   try {
     body();
   } catch (...) {
     handle_callback_exception(describe(), std::current_exception());
   }
-  if (started) {
-    const duration took = time() - *started;
-    if (took > *blocking_threshold_) {
-      common::log(common::LogLevel::warning,
-                  "IOLoop blocked for " + milliseconds(took) + " in " + describe());
-    }
-  }
-}
-
-// ---------------------------------------------------------------------------- the watchdog
-
-void IOLoop::set_blocking_signal_threshold(std::optional<duration> threshold, BlockingAction action) {
-  if (threshold && *threshold <= duration::zero()) {
-    throw std::invalid_argument("set_blocking_signal_threshold: the threshold must be positive, got " +
-                                milliseconds(*threshold) + " (std::nullopt turns the watchdog off)");
-  }
-  if (threshold && action == nullptr) {
-    throw std::invalid_argument(
-        "set_blocking_signal_threshold: the action is null (IOLoop::log_stack reports the stack)");
-  }
-  blocking_threshold_ = action == log_stack ? threshold : std::nullopt;
-  const auto ns = threshold ? std::chrono::duration_cast<std::chrono::nanoseconds>(*threshold)
-                            : std::chrono::nanoseconds::zero();
-  if (!blocking_alarm_) {
-    if (threshold) blocking_alarm_ = std::make_unique<BlockingAlarm>(ns, action, blocking_report_fd_);
-    return;
-  }
-  blocking_alarm_->set(ns, action);
-  // Turned off, and not from inside the work it watches: the alarm goes, and with the last
-  // one the process gets its own SIGALRM handler back.
-  if (!threshold && !blocking_alarm_->armed()) blocking_alarm_.reset();
-}
-
-void IOLoop::set_blocking_report_fd(int fd) {
-  blocking_report_fd_ = fd;
-  if (blocking_alarm_) blocking_alarm_->set_report_fd(fd);
 }
 
 // ---------------------------------------------------------------------------- dispatch
@@ -510,7 +449,6 @@ void IOLoop::close(bool all_fds) {
   handlers_.clear();
   retired_.clear();
   poller_.reset();
-  blocking_alarm_.reset();  // nothing runs any more: nothing to watch
   timers_.clear();  // timeouts that never ran are dropped unrun, as Tornado drops its heap
 }
 

@@ -1,15 +1,12 @@
 // Chapter 4: Callbacks.
 // Adds over chapter 3: add_callback (safe from any thread, through a waker; both kept in a
-//   CallbackQueue of their own, callback_queue.hpp),
-//   add_callback_from_signal, spawn_callback, PeriodicCallback (with Tornado 6's jitter, and
-//   its plan for a clock that goes back), a blocked-loop watchdog
-//   (set_blocking_signal_threshold, log_stack: the stack of a loop while it is blocked);
-//   handle_callback_exception now reports callbacks, handlers and timeouts alike;
-//   stack contexts (StackContext, ExceptionStackContext, NullContext) that every callback,
-//   timeout and handler carries from where it was scheduled to where it runs.
-// Not yet: Futures (chapter 5).
-// Tornado: ioloop.py, PollIOLoop.add_callback / _run_callback, PeriodicCallback,
-//   set_blocking_signal_threshold / log_stack; platform/posix.py, Waker; stack_context.py (4.5).
+//   CallbackQueue of their own, callback_queue.hpp), spawn_callback, PeriodicCallback (with
+//   Tornado 6's jitter, and its plan for a clock that goes back);
+//   handle_callback_exception now reports callbacks, handlers and timeouts alike.
+// Not yet: signals, the blocked-loop watchdog and stack contexts (chapter 5); Futures
+//   (chapter 6).
+// Tornado: ioloop.py, PollIOLoop.add_callback / _run_callback, PeriodicCallback;
+//   platform/posix.py, Waker.
 #pragma once
 
 #include <concepts>
@@ -27,12 +24,10 @@
 
 #include "callback_queue.hpp"
 #include "clock.hpp"
-#include "platform/blocking_alarm.hpp"
 #include "platform/poller.hpp"
 #include "timer_queue.hpp"
 #include "trace.hpp"
 #include "platform/waker.hpp"
-#include "stack_context.hpp"
 
 namespace ch04 {
 
@@ -43,8 +38,7 @@ concept FileLike = requires(const T& file) {
 };
 
 /// Tornado's PollIOLoop: one thread, one `while`, one question to the kernel per turn.
-/// Everything here is for the loop's own thread only, except add_callback (any thread) and
-/// add_callback_from_signal (any thread, even inside a signal handler).
+/// Everything here is for the loop's own thread only, except add_callback (any thread).
 class IOLoop {
  public:
   static constexpr unsigned NONE = 0;
@@ -60,9 +54,6 @@ class IOLoop {
 
   /// What call_at and friends return, for remove_timeout (see timer_queue.hpp).
   using Timeout = TimerQueue::Timeout;
-
-  /// How many callbacks add_callback_from_signal can hold until the loop takes them.
-  static constexpr std::size_t signal_slots = CallbackQueue::signal_slots;
 
   /// What the timer heap holds right now, for tests and the curious.
   using TimerStats = TimerQueue::Stats;
@@ -158,39 +149,11 @@ class IOLoop {
   /// wakes the loop through its waker (once, however many calls come before the loop wakes).
   /// On a closed loop the callback is dropped, as Tornado drops it.
   void add_callback(Callback callback);
-  /// add_callback for fire-and-forget work: the callback carries none of the caller's stack
-  /// contexts (stack_context.hpp), so the caller's error handlers never hear of it.
-  void spawn_callback(Callback callback) {
-    const stack_context::NullContext no_context;
-    add_callback(std::move(callback));
-  }
-  /// Safe inside a POSIX signal handler, where locks and allocation are forbidden: takes a
-  /// plain function and argument, runs `function(argument)` on the loop's thread at the next
-  /// turn. Up to signal_slots may wait; beyond that it returns false and drops the call.
-  /// Having no lock, it cannot exclude close(): uninstall the signal handler before closing.
-  bool add_callback_from_signal(void (*function)(void*), void* argument = nullptr) noexcept;
+  /// add_callback for fire-and-forget work. Here the two are the same; the next chapter's
+  /// stack contexts make the difference (a spawned callback carries none of the caller's).
+  void spawn_callback(Callback callback) { add_callback(std::move(callback)); }
 
-  /// The blocked-loop watchdog (Tornado: set_blocking_signal_threshold). Before each
-  /// callback, handler or timeout the loop arms a timer for `threshold` (real time); if that
-  /// work is still running when it expires, `action` runs in a SIGALRM handler on the loop's
-  /// thread, while the work is still blocking it. std::nullopt turns it off (the default;
-  /// off, it costs one test of a null pointer per callback). With log_stack, the work also
-  /// gets a warning line when it returns, with how long it took by the loop's clock. Throws
-  /// std::invalid_argument for a threshold of zero or less, or a null action. While any loop
-  /// has a watchdog, the process's SIGALRM handler is ours; a SIGALRM that is not a
-  /// watchdog's goes to the handler we replaced.
-  void set_blocking_signal_threshold(std::optional<duration> threshold, BlockingAction action);
-  /// set_blocking_signal_threshold(threshold, log_stack). Tornado: set_blocking_log_threshold.
-  void set_blocking_log_threshold(std::optional<duration> threshold) {
-    set_blocking_signal_threshold(threshold, log_stack);
-  }
-  /// The default action: "IOLoop blocked for more than N ms" and the blocked thread's
-  /// backtrace, written with async-signal-safe calls only to the report fd.
-  static constexpr BlockingAction log_stack = &write_blocked_stack;
-  /// Where log_stack writes: stderr unless told otherwise. The loop does not own the fd.
-  void set_blocking_report_fd(int fd);
-
-  /// How many times another thread (or a signal) had to wake the loop.
+  /// How many times another thread had to wake the loop.
   std::uint64_t wakeups() const noexcept { return callbacks_.wakeups(); }
 
   /// Runs until stop(). Throws std::logic_error if the loop is already running or closed.
@@ -248,8 +211,8 @@ class IOLoop {
   Poller::Result traced_poll(std::optional<duration> timeout, std::optional<time_point> deadline);
   void trace_run(TraceEvent::Work work, const std::type_info* callable, int fd = -1, unsigned events = 0);
   void trace_returned();
-  // Runs one callback, handler or timeout: reports what escapes it, and warns if it ran
-  // longer than the blocking threshold. `describe` builds its name, only when needed.
+  // Runs one callback, handler or timeout and reports what escapes it. `describe` builds
+  // its name, only when needed.
   template <class Body, class Describe>
   void run_guarded(Body&& body, Describe&& describe);
 
@@ -273,9 +236,6 @@ class IOLoop {
 
   CallbackQueue callbacks_;      // (1)'s batch, and (4)'s "more waiting?": see callback_queue.hpp
   std::vector<Callback> ready_;  // (1)'s snapshot, run in (3); loop thread only
-  std::optional<duration> blocking_threshold_;  // log_stack's: the warning line when work returns
-  std::unique_ptr<BlockingAlarm> blocking_alarm_;  // null while there is no watchdog
-  int blocking_report_fd_ = 2;                    // stderr
 
   std::shared_ptr<Tracer> tracer_ = tracer_from_environment();
   std::uint64_t turns_ = 0;

@@ -12,7 +12,7 @@ INSTANTIATE_TYPED_TEST_SUITE_P(ch02, Lifecycle, ch02_tests::Loops, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch02, CurrentLoopOptions, ch02_tests::OneLoop, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch02, Configure, ch02_tests::OneLoop, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch02, CloseFd, ch02_tests::OneLoop, EnvName);
-// ioloop_api_spec.hpp also holds the watchdog's spec, which begins in chapter 4.
+// ioloop_api_spec.hpp also holds the watchdog's spec, which begins in chapter 5.
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(BlockingSignal);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch02, Trace, ch02_tests::Loops, EnvName);
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(TraceTimeouts);  // trace_spec.hpp: a later chapter's

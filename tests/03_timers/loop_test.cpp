@@ -14,7 +14,7 @@ INSTANTIATE_TYPED_TEST_SUITE_P(ch03, Lifecycle, ch03_tests::Loops, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch03, CurrentLoopOptions, ch03_tests::OneLoop, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch03, Configure, ch03_tests::OneLoop, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch03, CloseFd, ch03_tests::OneLoop, EnvName);
-// ioloop_api_spec.hpp also holds the watchdog's spec, which begins in chapter 4.
+// ioloop_api_spec.hpp also holds the watchdog's spec, which begins in chapter 5.
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(BlockingSignal);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch03, Timers, ch03_tests::TimedLoops, EnvName);
 INSTANTIATE_TYPED_TEST_SUITE_P(ch03, VirtualTime, ch03_tests::VirtualLoops, EnvName);

@@ -17,7 +17,7 @@ TEST(Demo, ItsTextTraceComesBetweenItsOwnLinesAndChangesNone) {
 }
 TEST(Demo, ItsChromeTraceIsATimelineTheViewersRead) { common::testing::expect_chrome_trace_file(); }
 
-// The loop's log line and the demo's own lines share one pipe, as in `./tutorial demo 4 | cat`.
+// The loop's log line and the demo's own lines share one pipe, as in `./tutorial demo 5 | cat`.
 // Piped, standard output is block-buffered and standard error is not: unless the logger
 // flushes the one before writing the other, the error comes out before everything else.
 TEST(Demo, ItsErrorLineComesWhereTheCallbackFailedAlsoWhenPiped) {

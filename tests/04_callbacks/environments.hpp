@@ -19,19 +19,6 @@ struct Chapter04 {
   using SteadyClock = ch04::SteadyClock;
   using VirtualClock = ch04::VirtualClock;
   using PeriodicCallback = ch04::PeriodicCallback;
-  using StackContext = ch04::stack_context::StackContext;
-  using ExceptionStackContext = ch04::stack_context::ExceptionStackContext;
-  using NullContext = ch04::stack_context::NullContext;
-  using StackContextInconsistentError = ch04::stack_context::StackContextInconsistentError;
-  template <class... Args>
-  static std::function<void(Args...)> wrap(std::function<void(Args...)> fn) {
-    return ch04::stack_context::wrap(std::move(fn));
-  }
-  template <class... Args>
-  static std::function<void(Args...)> wrap_if_open(std::function<void(Args...)> fn) {
-    return ch04::stack_context::wrap_if_open(std::move(fn));
-  }
-  static bool context_active() { return ch04::stack_context::active(); }
   static std::unique_ptr<Poller> make_poller(const char* name) { return ch04::make_poller(name); }
 };
 

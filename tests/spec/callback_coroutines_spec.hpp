@@ -3,16 +3,16 @@
 //   PeriodicCallbackMath                chapters 4 on: Tornado 6.2's TestPeriodicCallbackMath
 //                                       (jitter, a clock that goes backwards), run by the real
 //                                       loop on its virtual clock;
-//   CallbacksReturningFutures           chapters 5 on: a callable whose result is a Future, given
+//   CallbacksReturningFutures           chapters 6 on: a callable whose result is a Future, given
 //                                       to each of the loop's entry points, is kept alive until
 //                                       that Future is done, and its failure is reported;
-//   PeriodicCallbacksReturningFutures   chapters 5 on: such a PeriodicCallback never overlaps
+//   PeriodicCallbacksReturningFutures   chapters 6 on: such a PeriodicCallback never overlaps
 //                                       its runs (Tornado 6.2);
-//   CoroutineCallbacks                  chapters 6 on: the same for C++20 coroutine lambdas,
+//   CoroutineCallbacks                  chapters 7 on: the same for C++20 coroutine lambdas,
 //                                       whose frames read their captures through the lambda;
-//   PeriodicCoroutines                  chapters 6 on: Tornado 6.2's test_periodic_coro.
-// The environment names Env::PeriodicCallback, and from chapter 5 Env::template Future<T>,
-// from chapter 6 Env::template Coroutine<T>, Env::moment() and Env::sleep().
+//   PeriodicCoroutines                  chapters 7 on: Tornado 6.2's test_periodic_coro.
+// The environment names Env::PeriodicCallback, and from chapter 6 Env::template Future<T>,
+// from chapter 7 Env::template Coroutine<T>, Env::moment() and Env::sleep().
 #pragma once
 
 #include <algorithm>

@@ -1,17 +1,17 @@
 // Cancellation: a request that the work behind a Future stop (Tornado 5+, asyncio's). Written
-// in chapter 5 for the Future, run_sync and the executor, and in chapter 6 for coroutines.
+// in chapter 6 for the Future, run_sync and the executor, and in chapter 7 for coroutines.
 //   Cancellation               the Future's cancel(), cancelled(), CancelledError, the helpers
-//                              that drop a late result (chapters 5 on);
-//   CancellationOnTheLoop      run_sync's timeout cancels what it waited for (chapters 5 on);
+//                              that drop a late result (chapters 6 on);
+//   CancellationOnTheLoop      run_sync's timeout cancels what it waited for (chapters 6 on);
 //   CancellationAcrossThreads  a cancelled executor Future: its job skipped if not started, its
-//                              late result dropped quietly (chapters 5 on; ThreadSanitizer);
+//                              late result dropped quietly (chapters 6 on; ThreadSanitizer);
 //   CoroutineCancellation      a cancelled coroutine receives CancelledError where it waits,
 //                              proven for hand-written generators and C++20 coroutines alike
-//                              (chapters 6 on);
+//                              (chapters 7 on);
 //   CancellationHelpers        sleep, with_timeout, multi and coroutines that cancel
-//                              themselves (chapters 6 on);
+//                              themselves (chapters 7 on);
 //   StreamCancellation         a coroutine cancelled while it reads or writes an IOStream
-//                              (chapters 7 on).
+//                              (chapters 8 on).
 // The environment also names Env::CancelledError.
 #pragma once
 
@@ -34,7 +34,7 @@ using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-// Chapter 5 has no coroutines and chapter 6 no streams: their binaries leave these suites out.
+// Chapter 6 has no coroutines and chapter 7 no streams: their binaries leave these suites out.
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(CoroutineCancellation);
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(CancellationHelpers);
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(StreamCancellation);
@@ -732,7 +732,7 @@ REGISTER_TYPED_TEST_SUITE_P(CancellationHelpers, ACancelledSleepReportsNothingWh
                             ACoroutineThatCancelsItselfGetsCancelledErrorAtItsNextWait,
                             AwaitingACancelledFutureRaisesCancelledErrorThere);
 
-// ================================================================= streams (chapter 7)
+// ================================================================= streams (chapter 8)
 
 template <class Env>
 class StreamCancellation : public VirtualLoopTest<Env> {

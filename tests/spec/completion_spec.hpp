@@ -1,8 +1,8 @@
-// Chapter 8's rules for the completion model: a stream on an io_uring loop hands its reads
+// Chapter 10's rules for the completion model: a stream on an io_uring loop hands its reads
 // and writes to the kernel, which owns each operation's buffer until it completes. Every
 // IOStreams spec (iostream_spec.hpp) already runs on the ring too; these are the rules that
 // only the completion model has: no handler, and operations still in flight when the stream
-// closes, dies, or its loop does. Instantiated on the uring backend (chapter 8 on).
+// closes, dies, or its loop does. Instantiated on the uring backend (chapter 10 on).
 #pragma once
 
 #include <sys/socket.h>

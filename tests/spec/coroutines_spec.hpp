@@ -1,4 +1,4 @@
-// Chapter 6's rules for coroutines. Instantiated by every chapter from 6 on:
+// Chapter 7's rules for coroutines. Instantiated by every chapter from 6 on:
 //   Coroutines         the Runner's rules, each proven twice with the very same Runner: for
 //                      coroutines written by hand as chapter 1 state machines, and for C++20
 //                      coroutines (the two "styles" below write the same scenarios);

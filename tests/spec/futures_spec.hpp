@@ -1,4 +1,4 @@
-// Chapter 5's rules for Futures. Instantiated by every chapter from 5 on:
+// Chapter 6's rules for Futures. Instantiated by every chapter from 5 on:
 //   Futures               the Future on its own (no loop needed, but each chapter has its own);
 //   LoopFutures           add_future, chain_future, run_sync, on every backend;
 //   RunSyncTimeouts       run_sync's timeout, on the virtual clock;

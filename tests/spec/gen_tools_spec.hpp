@@ -1,4 +1,4 @@
-// The rest of chapter 6's gen, as Tornado users know it. Instantiated by every chapter from 6 on:
+// The rest of chapter 7's gen, as Tornado users know it. Instantiated by every chapter from 6 on:
 //   GenTools        quiet_exceptions for multi and with_timeout; multi over Future<void> and
 //                   over moment; a hand-written generator that yields nothing (`yield None`);
 //   WaitIterators   Futures one at a time as they finish, from a C++20 coroutine's loop and

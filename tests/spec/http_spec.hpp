@@ -1,4 +1,4 @@
-// Chapter 7's HTTP rules, against clients and servers that break them: message framing
+// Chapter 9's HTTP rules, against clients and servers that break them: message framing
 // (RFC 9112), response splitting, timeouts, fairness, and fetch's limits. Instantiated by
 // every chapter from 7 on, on every backend:
 //   HTTPServer   the server, serving one end of a socketpair (handle_stream); the test is

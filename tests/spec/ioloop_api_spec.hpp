@@ -3,7 +3,7 @@
 //                           and instance()/install()/clear_instance(), the deprecated aliases.
 //   Configure               chapter 2: IOLoop::configure, the process-wide default backend.
 //   CloseFd                 chapter 2: close_fd, what close(all_fds) does to each descriptor.
-//   BlockingSignal          chapter 4: set_blocking_signal_threshold and log_stack, a report
+//   BlockingSignal          chapter 5: set_blocking_signal_threshold and log_stack, a report
 //                           written from a signal handler while the loop is still blocked.
 #pragma once
 
@@ -314,7 +314,7 @@ TYPED_TEST_P(CloseFd, IsWhatCloseWithAllFdsDoesToEachDescriptor) {
 REGISTER_TYPED_TEST_SUITE_P(CloseFd, ClosesAnFdAnObjectThroughItsCloseOrElseItsFd,
                             IgnoresWhatIsAlreadyClosed, IsWhatCloseWithAllFdsDoesToEachDescriptor);
 
-// ================================================================ the watchdog (chapter 4)
+// ================================================================ the watchdog (chapter 5)
 
 /// The function a blocked callback is stuck in: exported (the test binaries link with
 /// -rdynamic) and never inlined, so log_stack's backtrace can name it. It spins until

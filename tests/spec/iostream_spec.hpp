@@ -1,4 +1,4 @@
-// Chapter 7's rules for IOStream, on socketpairs. Instantiated by every chapter from 7 on,
+// Chapter 8's rules for IOStream, on socketpairs. Instantiated by every chapter from 7 on,
 // on every backend. The environment also names Env::IOStream, Env::StreamClosedError,
 // Env::UnsatisfiableReadError and Env::StreamBufferFullError.
 #pragma once

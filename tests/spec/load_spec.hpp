@@ -1,9 +1,9 @@
 // The HTTP server under load from wrk: 32, 512 and 2,000 connections for two seconds each,
 // with no errors, and afterwards the server holds no more descriptors and (nearly) no more
-// memory than before. Loopback only; every run is bounded. Written once, run by chapter 7 (on
-// poll and epoll) and chapter 8 (on io_uring's completion model too). The including file
+// memory than before. Loopback only; every run is bounded. Written once, run by chapter 8 (on
+// poll and epoll) and chapter 10 (on io_uring's completion model too). The including file
 // first includes its chapter's gen.hpp and httpserver.hpp, names the chapter (`namespace
-// chapter = ch07;`) and says which backend a load runs on (`const char* chapter_backend(const
+// chapter = ch09;`) and says which backend a load runs on (`const char* chapter_backend(const
 // char* asked)`); then it instantiates LoadedServer with its backends and sizes.
 #pragma once
 

@@ -9,7 +9,7 @@
 //     };
 //
 // and spec::Environments<Chapter02> turns it into the environments its specs run in
-// (Loops: every backend; TimedLoops: every backend on both clocks; ...). So chapter 7's
+// (Loops: every backend; TimedLoops: every backend on both clocks; ...). So chapter 8's
 // binary instantiates chapter 2's specs too, for its own loop.
 #pragma once
 
@@ -55,7 +55,7 @@ std::unique_ptr<L> make_loop_on_clock(std::unique_ptr<typename Env::Poller> poll
 }
 
 /// The backend a chapter makes its poller with, unless the kernel refuses it: then the
-/// running spec is marked skipped with the chapter's reason (chapter 8's io_uring, in a
+/// running spec is marked skipped with the chapter's reason (chapter 10's io_uring, in a
 /// sandbox that forbids it), and it gets an epoll poller so its fixture can still be built;
 /// GoogleTest does not run the body of a test that was skipped while being set up.
 template <class Chapter>
@@ -97,7 +97,7 @@ constexpr auto backends_of() {
 }
 
 /// The backend the running spec is on, from the name of its instantiation:
-/// "ch07/Handlers/poll" or "ch07/Timers/poll_virtual_clock" is on poll.
+/// "ch09/Handlers/poll" or "ch09/Timers/poll_virtual_clock" is on poll.
 inline std::string running_backend() {
   const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
   if (test == nullptr) throw std::logic_error("running_backend(): no spec is running");

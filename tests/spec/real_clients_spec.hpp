@@ -1,10 +1,10 @@
-// Chapter 7's servers and client, driven by programs nobody in this project wrote: curl,
+// Chapter 9's servers and client, driven by programs nobody in this project wrote: curl,
 // netcat, wrk and Python's http.server. Each external program runs on a worker thread
 // (run_in_executor) while the loop serves it. Loopback only; every run is bounded.
-// Written once, run by chapter 7 (on epoll) and chapter 8 (on epoll, and on io_uring's
+// Written once, run by chapter 8 (on epoll) and chapter 10 (on epoll, and on io_uring's
 // completion model). The including file first includes its chapter's gen.hpp, httpclient.hpp,
-// httpserver.hpp and tcpserver.hpp, names the chapter (`namespace chapter = ch07;`) and says
-// which backend a test runs on (`const char* chapter_backend(const char* asked)`: chapter 8's
+// httpserver.hpp and tcpserver.hpp, names the chapter (`namespace chapter = ch09;`) and says
+// which backend a test runs on (`const char* chapter_backend(const char* asked)`: chapter 10's
 // skips a refused io_uring); then it instantiates RealClients with its backends.
 #pragma once
 

@@ -1,4 +1,4 @@
-// Chapter 7's promise to every client, tested with clients that try to break it. One thread
+// Chapter 8's promise to every client, tested with clients that try to break it. One thread
 // serves many clients fairly: no client can take the loop for itself, running out of
 // descriptors does not spin, and shutting down is quiet. Instantiated by every chapter from
 // 7 on, on every backend:

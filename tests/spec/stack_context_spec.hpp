@@ -1,12 +1,12 @@
-// Chapter 4's rules for stack contexts (Tornado 4.5's stack_context.py), carried into 5 to 7:
+// Chapter 5's rules for stack contexts (Tornado 4.5's stack_context.py), carried into 5 to 7:
 //   StackContexts               what callbacks, timeouts and handlers carry (every backend);
 //   StackContextsAcrossThreads  a callback added from another thread carries that thread's;
-//   StackContextFutures         done callbacks and add_future carry theirs (chapter 5 on);
-//   StackContextCoroutines      a coroutine and its try block (chapter 6 on).
+//   StackContextFutures         done callbacks and add_future carry theirs (chapter 6 on);
+//   StackContextCoroutines      a coroutine and its try block (chapter 7 on).
 // Ported cases keep the names of tornado/test/stack_context_test.py (4.5.3). The environment
 // names `Env::StackContext`, `Env::ExceptionStackContext`, `Env::NullContext`,
 // `Env::StackContextInconsistentError`, `Env::wrap(fn)`, `Env::wrap_if_open(fn)` and
-// `Env::context_active()`; from chapter 5 on `Env::template Future<T>`, from 6 on
+// `Env::context_active()`; from chapter 6 on `Env::template Future<T>`, from 6 on
 // `Env::template Coroutine<T>` and `Env::moment()`.
 #pragma once
 
@@ -452,7 +452,7 @@ TYPED_TEST_P(StackContextsAcrossThreads, ACallbackCarriesTheStackOfTheThreadThat
 
 REGISTER_TYPED_TEST_SUITE_P(StackContextsAcrossThreads, ACallbackCarriesTheStackOfTheThreadThatAddedIt);
 
-// ================================================================= Futures (chapter 5 on)
+// ================================================================= Futures (chapter 6 on)
 
 template <class Env>
 class StackContextFutures : public StackContexts<Env> {
@@ -552,7 +552,7 @@ REGISTER_TYPED_TEST_SUITE_P(StackContextFutures, ADoneCallbackCarriesTheContexts
                             ADoneCallbackRunsWithoutTheResolversContexts,
                             AddFutureCarriesTheCallersContexts);
 
-// ================================================================= coroutines (chapter 6 on)
+// ================================================================= coroutines (chapter 7 on)
 
 template <class Env>
 class StackContextCoroutines : public StackContexts<Env> {

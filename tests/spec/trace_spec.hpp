@@ -1,4 +1,4 @@
-// Behaviour spec: the trace (trace.hpp, chapters 2 to 7). It must say what the loop did,
+// Behaviour spec: the trace (trace.hpp, chapters 2 to 9). It must say what the loop did,
 // so the specs read what it records and hold it to what the notes claim: the turn's phases,
 // the sleep asked for, tombstones, a callback's turn, coalesced wakes.
 #pragma once
@@ -267,7 +267,7 @@ REGISTER_TYPED_TEST_SUITE_P(TraceCallbacks, ACallbackAddedByACallbackRunsOneTurn
                             CallbacksFromAnotherThreadBeforeTheLoopWakesCostOneWake,
                             ABusyLoopAsksThePollNotToSleep);
 
-// ---------------------------------------------------------------- chapter 6: coroutine steps
+// ---------------------------------------------------------------- chapter 7: coroutine steps
 
 template <class Env>
 class TraceCoroutines : public TracedLoop<Env> {
@@ -344,7 +344,7 @@ TYPED_TEST_P(TraceCoroutines, AWaitIsNamedByTheTypeAsTheCodeSpellsIt) {
 REGISTER_TYPED_TEST_SUITE_P(TraceCoroutines, APendingFutureCostsOneHopAndTheTraceShowsEachStep,
                             AWaitIsNamedByTheTypeAsTheCodeSpellsIt);
 
-// ---------------------------------------------------------------- chapter 7: streams
+// ---------------------------------------------------------------- chapter 8: streams
 
 template <class Env>
 class TraceStreams : public TracedLoop<Env> {};
