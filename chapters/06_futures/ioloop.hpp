@@ -1,5 +1,5 @@
 // Chapter 6: Futures.
-// Adds over chapter 4: Future<T> (set_result, set_exception, add_done_callback, result,
+// Adds over chapter 5: Future<T> (set_result, set_exception, add_done_callback, result,
 //   exception, done, cancel, cancelled), chain_future; IOLoop::add_future, run_sync (whose
 //   timeout cancels), run_in_executor with a ThreadPoolExecutor of our own; done callbacks
 //   carry their stack contexts too; a callable whose result is a Future is a valid callback

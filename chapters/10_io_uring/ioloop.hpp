@@ -1,10 +1,10 @@
 // Chapter 10: io_uring, from readiness to completion.
-// Adds over chapter 8: a fourth backend, "uring", asking its question through io_uring's
+// Adds over chapter 9: a fourth backend, "uring", asking its question through io_uring's
 //   rings (platform/uring.hpp), so every earlier spec runs on it; and the completion model:
 //   on that backend an IOStream hands its reads and writes to the kernel, and the loop's
 //   turn gains a phase (6) that finishes the operations the ring completed.
 // Not yet: registered buffers, multishot receives, linked operations (see the notes).
-// Tornado: none; its loops, like chapter 8's, only ever ask which descriptors are ready.
+// Tornado: none; its loops, like chapter 9's, only ever ask which descriptors are ready.
 #pragma once
 
 #include <atomic>
