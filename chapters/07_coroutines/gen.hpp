@@ -179,7 +179,6 @@ class Runner final : public std::enable_shared_from_this<Runner<T>> {
       const auto runner = weak.lock();
       return runner != nullptr && runner->cancel();
     });
-    if (IOLoop* loop = tracing()) trace(*loop, What::suspended, "on " + first.held_type());
     if (handle_yield(std::move(first))) run();
   }
 
@@ -208,26 +207,21 @@ class Runner final : public std::enable_shared_from_this<Runner<T>> {
         // a cancellation the Future we waited on could not carry (see cancel()).
         std::exception_ptr error = finished.exception();
         if (std::exchange(must_cancel_, false)) error = std::make_exception_ptr(CancelledError());
-        if (IOLoop* loop = tracing()) trace(*loop, What::resumed, resumed_with(finished, error));
+        trace_step(What::resumed, [&] { return resumed_with(finished, error); });
         if (error) {
           step = generator_->throw_(error);
         } else {
           step = generator_->send(finished);
         }
       } catch (...) {
-        if (IOLoop* loop = tracing()) {
-          trace(*loop, What::finished, "raised " + common::describe(std::current_exception()));
-        }
         finish_with(std::current_exception());
         break;
       }
       if (step->returned()) {
-        if (IOLoop* loop = tracing()) trace(*loop, What::finished, "returned");
         finish_with(std::move(*step).return_value());
         break;
       }
       AnyFuture yielded = std::move(*step).value();
-      if (IOLoop* loop = tracing()) trace(*loop, What::suspended, "on " + yielded.held_type());
       if (!handle_yield(std::move(yielded))) break;
     }
   }
@@ -257,6 +251,11 @@ class Runner final : public std::enable_shared_from_this<Runner<T>> {
     loop.tracer()->record(
         {.what = what, .turn = loop.turns(), .coroutine = number_, .detail = std::move(detail)});
   }
+  // One step of the account, where the step happens: `detail` is built only if someone listens.
+  template <class Detail>
+  void trace_step(What what, Detail&& detail) const {
+    if (IOLoop* loop = tracing()) trace(*loop, what, detail());
+  }
   static std::string resumed_with(const AnyFuture& finished, const std::exception_ptr& error) {
     if (error) return "with an exception: " + common::describe(error);
     if (finished.is_moment()) return "after a moment";
@@ -265,6 +264,7 @@ class Runner final : public std::enable_shared_from_this<Runner<T>> {
 
   // Tornado: Runner.handle_yield. True if the caller should go on at once.
   bool handle_yield(AnyFuture yielded) {
+    trace_step(What::suspended, [&] { return "on " + yielded.held_type(); });
     future_ = std::move(yielded);
     // Yielding nothing is Tornado's `yield None`: moment, one turn.
     if (future_.empty()) future_ = AnyFuture(moment);
@@ -301,11 +301,13 @@ class Runner final : public std::enable_shared_from_this<Runner<T>> {
   }
 
   void finish_with(std::exception_ptr error) {
+    trace_step(What::finished, [&] { return "raised " + common::describe(error); });
     finished_ = true;
     if (resolved_from_outside()) return;
     detail::fail_or_cancel(result_, std::move(error));
   }
   void finish_with(std::optional<Stored<T>> value) {
+    trace_step(What::finished, [] { return std::string("returned"); });
     finished_ = true;
     if (resolved_from_outside()) return;
     if constexpr (std::is_void_v<T>) {
