@@ -80,7 +80,7 @@ void drop_trailing_template_arguments(std::string& out) {
 
 std::string short_type_name(std::string_view name) {
   // A lambda is named by the function it is written in, and the compiler spells that
-  // function out whole: "ch06::IOLoop::run_sync<F>(F, std::optional<...>)::{lambda()#1}",
+  // function out whole: "ch07::IOLoop::run_sync<F>(F, std::optional<...>)::{lambda()#1}",
   // and for a lambda inside a lambda "f()::{lambda()#1}::operator()() const::{lambda()#1}".
   // Like Python's __qualname__, we keep the names and drop the signatures: each enclosing
   // function's parameters and template arguments, and each "::operator()(...) const", the

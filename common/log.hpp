@@ -44,7 +44,7 @@ bool holds(const std::exception_ptr& error) noexcept {
 /// The readable name of a type, e.g. "main::{lambda()#1}" (the compiler's mangled name if it
 /// cannot be demangled): the closest C++ comes to the repr Python prints for a callable.
 /// A lambda is named by the functions and lambdas it is in, as Python's __qualname__ names
-/// a nested function: "main::{lambda()#1}::{lambda()#1}", "ch06::IOLoop::run_sync::{lambda()#1}".
+/// a nested function: "main::{lambda()#1}::{lambda()#1}", "ch07::IOLoop::run_sync::{lambda()#1}".
 std::string type_name(const std::type_info& type);
 
 /// The short form type_name gives a demangled name: the enclosing functions' parameters and

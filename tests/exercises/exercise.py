@@ -209,7 +209,7 @@ def library_sources(chapter):
 
 
 def library_dependencies(chapter):
-    """The names in the chapter library's `dependencies:` (chapter 8 adds liburing)."""
+    """The names in the chapter library's `dependencies:` (chapter 10 adds liburing)."""
     text = (chapter / "meson.build").read_text()
     call = re.search(r"static_library\('ch\d\d',.*?dependencies:\s*(\[[^\]]*\]|\w+)", text, re.S)
     return re.findall(r"\w+", call.group(1)) if call else ["common_dep"]

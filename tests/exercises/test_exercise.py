@@ -48,7 +48,7 @@ class Stub(unittest.TestCase):
 
     def test_a_deduced_return_type_is_given_by_a_lambda(self):
         function = {"name": "IOLoop::run_sync", "section": "run_sync", "returns": "int"}
-        stub = exercise.stub_body(function, "notes/05-futures.md", "")
+        stub = exercise.stub_body(function, "notes/06-futures.md", "")
         self.assertIn("return [&]() -> int {", stub)
 
 
