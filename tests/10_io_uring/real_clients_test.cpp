@@ -1,5 +1,6 @@
 // Chapter 10's servers and client against real clients: the rules are written once, in
-// tests/spec/real_clients_spec.hpp; this file names the chapter and its backends.
+// tests/spec/real_tcp_clients_spec.hpp and real_clients_spec.hpp; this file names the chapter
+// and its backends.
 #include <string>
 
 #include "10_io_uring/gen.hpp"
@@ -16,6 +17,8 @@ inline const char* chapter_backend(const char* asked) { return ch10_tests::backe
 
 namespace {
 
+INSTANTIATE_TEST_SUITE_P(ch10, RealTcpClients, ::testing::Values("epoll", "uring"),
+                         [](const auto& backend) { return std::string(backend.param); });
 INSTANTIATE_TEST_SUITE_P(ch10, RealClients, ::testing::Values("epoll", "uring"),
                          [](const auto& backend) { return std::string(backend.param); });
 

@@ -1,5 +1,5 @@
-// Chapter 9's servers and client, driven by programs nobody in this project wrote: curl,
-// netcat, wrk and Python's http.server. Each external program runs on a worker thread
+// The HTTP chapter's server and client, driven by programs nobody in this project wrote:
+// curl, wrk and Python's http.server (netcat, which needs no HTTP, is real_tcp_clients_spec.hpp's). Each external program runs on a worker thread
 // (run_in_executor) while the loop serves it. Loopback only; every run is bounded.
 // Written once, run by chapter 8 (on epoll) and chapter 10 (on epoll, and on io_uring's
 // completion model). The including file first includes its chapter's gen.hpp, httpclient.hpp,
@@ -28,6 +28,7 @@
 #include "common/testing/twin.hpp"
 #include "common/testing/watchdog.hpp"
 #include "loop_harness.hpp"
+#include "real_tcp_clients_spec.hpp"
 
 namespace {
 
@@ -38,16 +39,10 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
 
-void require_tool(const std::string& tool) {
-  if (run_command("command -v " + tool + " >/dev/null 2>&1 && echo yes").output != "yes\n") {
-    FAIL() << tool << " is not installed: run ./tutorial setup (it installs curl, netcat and wrk)";
-  }
-}
-
-// One test per backend the chapter names when it instantiates the suite.
-class RealClients : public ::testing::TestWithParam<const char*> {
+// One test per backend the chapter names when it instantiates the suite: the TCP fixture's
+// loop, with an HTTP server on it.
+class RealClients : public RealTcpClients {
  protected:
-  IOLoop loop{chapter_backend(GetParam())};
   HTTPServer server{loop, [] {
                       HTTPServer::Options options;
                       options.max_header_size = 16 * 1024;
@@ -91,15 +86,6 @@ class RealClients : public ::testing::TestWithParam<const char*> {
     });
     port = server.listen(0);
     base = "http://127.0.0.1:" + std::to_string(port);
-  }
-
-  /// Runs a shell command on a worker while the loop keeps serving; returns its output.
-  common::testing::ProcessResult run_beside_the_loop(const std::string& command) {
-    return common::testing::with_watchdog(60s, [&] {
-      return loop.run_sync(
-          [&] { return loop.run_in_executor(nullptr, [command] { return run_command(command); }); },
-          45s);
-    });
   }
 
   /// A blocking raw-socket client on a worker: sends `request`, optionally shuts down its
@@ -257,25 +243,6 @@ TEST_P(RealClients, OurFetchReadsAPageFromPythonsHttpServer) {
   EXPECT_EQ(proxied.code, 200);
   EXPECT_EQ(proxied.headers.get("X-Fetched-Status"), "200");
   EXPECT_EQ(proxied.body, "served by Python\n");
-}
-
-TEST_P(RealClients, NetcatSendsTheDocsMessageToATcpServer) {
-  require_tool("nc");
-  std::vector<std::string> messages;
-  // The server from Tornado's IOLoop docs: read until the client closes, then print it.
-  TCPServer docs_server(loop, [&](std::shared_ptr<IOStream> stream, std::string) {
-    [](std::shared_ptr<IOStream> s, std::vector<std::string>& out) -> Coroutine<void> {
-      out.push_back("message from client: " + co_await s->read_until_close());
-    }(std::move(stream), messages);
-  });
-  const int docs_port = docs_server.listen(0);
-
-  const auto result = run_beside_the_loop("printf 'hello from nc' | nc -N 127.0.0.1 " +
-                                          std::to_string(docs_port));
-  loop.run_sync([] { return sleep(50ms); });  // the server's coroutine runs on its turn
-
-  EXPECT_EQ(result.exit_status, 0);
-  EXPECT_THAT(messages, ::testing::ElementsAre("message from client: hello from nc"));
 }
 
 TEST_P(RealClients, WrkLoadOfSecondsHasNoSocketErrorsAndNoErrorAnswers) {
