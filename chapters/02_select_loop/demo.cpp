@@ -1,5 +1,5 @@
 // Chapter 2's demo: the book's one job, solved with I/O handlers only. The job, in every
-// chapter from here to chapter 8: add up the squares of 1, 2 and 3, asking a square service
+// chapter from here on: add up the squares of 1, 2 and 3, asking a square service
 // for each. Here the service is a handler at one end of a socketpair, and the client is a
 // handler at the other: it sends a number when its end is writable, waits for the answer,
 // keeps the running total, and asks for the next. demo.py is the same program on Tornado's

@@ -1,4 +1,4 @@
-// Chapter 10's demo: chapter 8's program, unchanged but for its loop, which now runs on
+// Chapter 10's demo: chapter 9's program, unchanged but for its loop, which now runs on
 // io_uring. Every stream hands its reads and writes to the kernel (the completion model):
 // the square service and its three clients, the TCP server from Tornado's IOLoop docs, the
 // HTTP server and its fetching client. What it prints is what chapter 9's demo printed, and

@@ -1,4 +1,4 @@
-# Chapter 10's demo on Tornado: chapter 8's program, line for line. Tornado has no io_uring
+# Chapter 10's demo on Tornado: chapter 9's program, line for line. Tornado has no io_uring
 # loop, so this twin runs on its usual one; ours runs the same program on the ring, with the
 # kernel doing every read and write, and prints the same lines: the program on top did not
 # change. (The same job over sockets, the TCP server from the IOLoop docs, then an HTTP
