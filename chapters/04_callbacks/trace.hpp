@@ -1,6 +1,6 @@
 // The loop's own account of what it does, turn by turn, in the notes' words and with the phase
-// numbers of the code's comments. `./tutorial demo 5 --trace` prints it between the demo's
-// own lines; `./tutorial trace 5` writes it as a timeline that Perfetto opens. Off unless a
+// numbers of the code's comments. `./tutorial demo 4 --trace` prints it between the demo's
+// own lines; `./tutorial trace 4` writes it as a timeline that Perfetto opens. Off unless a
 // tracer is set: then each phase of a turn costs the loop one test of a pointer.
 #pragma once
 

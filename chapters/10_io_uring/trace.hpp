@@ -1,6 +1,6 @@
 // The loop's own account of what it does, turn by turn, in the notes' words and with the phase
-// numbers of the code's comments. `./tutorial demo 8 --trace` prints it between the demo's
-// own lines; `./tutorial trace 8` writes it as a timeline that Perfetto opens. Off unless a
+// numbers of the code's comments. `./tutorial demo 10 --trace` prints it between the demo's
+// own lines; `./tutorial trace 10` writes it as a timeline that Perfetto opens. Off unless a
 // tracer is set: then each phase of a turn costs the loop one test of a pointer.
 #pragma once
 
